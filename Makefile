@@ -1,0 +1,44 @@
+# The course's two entry points (see README.md):
+#   make lab    install everything into .venv and open the course in JupyterLab
+#   make test   install everything into .venv and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+JOBS ?= 2
+LAB_ARGS ?=
+
+export PATH := $(BIN):$(PATH)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install lab serve test test-unit test-notebooks generate
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch is pinned and installed first: an unpinned torch would pull several GB of CUDA packages.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+lab: install serve
+
+serve:
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
+
+test: install test-unit test-notebooks
+
+# Unit tests, grading round trips, drift, budgets, environment and the JupyterLab smoke test.
+test-unit:
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
+
+# Every solution notebook executed top to bottom, offline, one notebook per worker.
+test-notebooks:
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-cell-timeout=180 solutions
+
+generate: install
+	$(BIN)/python grader/manage.py generate

@@ -1,0 +1,40 @@
+"""Input checks shared by the helpers: every error names the shape or type that was expected."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+ArrayLike = "torch.Tensor | np.ndarray"
+
+
+def to_numpy(x, name: str) -> np.ndarray:
+    """Return ``x`` as a NumPy array (detached, on the CPU), or raise a ``TypeError`` naming ``name``."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy()
+    if isinstance(x, np.ndarray):
+        return x
+    raise TypeError(f"{name} must be a torch.Tensor or a numpy.ndarray, got {type(x).__name__}")
+
+
+def check_ndim(array: np.ndarray, ndim: int, name: str, expected: str, hint: str = "") -> None:
+    """Raise a ``ValueError`` unless ``array`` has ``ndim`` dimensions; ``expected`` spells the shape."""
+    if array.ndim != ndim:
+        message = f"{name} must have shape {expected}, got shape {tuple(array.shape)}"
+        raise ValueError(message + (f"; {hint}" if hint else ""))
+
+
+def check_tokens(tokens: Sequence[str] | None, length: int, name: str, axis: str) -> list[str] | None:
+    """Check that ``tokens`` (if given) has one label per position along ``axis``."""
+    if tokens is None:
+        return None
+    if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
+        raise TypeError(f"{name} must be a list of strings (one per token), got {tokens!r:.80}")
+    if len(tokens) != length:
+        raise ValueError(
+            f"{name} has {len(tokens)} labels but the {axis} axis has {length} positions; "
+            "pass one label per token"
+        )
+    return list(tokens)

@@ -1,0 +1,218 @@
+"""The instructor's command: rebuild every notebook of the course from its one source.
+
+    python grader/manage.py generate            # all lessons
+    python grader/manage.py generate 04_attention
+
+For each lesson ``solutions/NN_slug.py`` (the text twin a person edits, jupytext "percent" format) it
+1. builds the nbgrader source notebook ``solutions/NN_slug.ipynb``: completes the nbgrader metadata of the
+   answer and test cells, fills in the Colab badge and install cell from ``[tool.course]`` in
+   ``pyproject.toml``, gives every cell a stable id, keeps no outputs;
+2. runs the real ``nbgrader generate_assignment`` in ``grader/`` and copies the student version to
+   ``notebooks/NN_slug.ipynb``;
+3. rewrites the lesson table of ``README.md``.
+
+The tests (tests/test_drift.py) fail when a committed notebook or the README table differs from what this
+command produces now.
+
+Twin conventions (see CONTRIBUTING in README.md):
+    # %% nbgrader={"solution": true, "grade_id": "ex04_1"}            an answer cell
+    # %% nbgrader={"grade": true, "grade_id": "ex04_1_test", "points": 2}   a locked, graded test cell
+Placeholders: ``{{COLAB_BADGE}}`` (title cell) and ``{{INSTALL_SPEC}}`` (the guarded Colab install cell).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+NOTEBOOKS = ROOT / "notebooks"
+GRADER = ROOT / "grader"
+README = ROOT / "README.md"
+TABLE_START, TABLE_END = "<!-- lessons:start -->", "<!-- lessons:end -->"
+SLUG = re.compile(r"^\d\d_[a-z0-9_]+$")
+MAX_BUDGET_SECONDS = 90
+
+
+class LessonError(ValueError):
+    """A lesson source breaks one of the course's rules; the message says which and where."""
+
+
+def settings() -> dict:
+    """The ``[tool.course]`` table of pyproject.toml: ``repository`` and ``branch``."""
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        table = tomllib.load(file)["tool"]["course"]
+    table["repository"] = table["repository"].rstrip("/")
+    return table
+
+
+def lesson_slugs() -> list[str]:
+    """All lessons, in order: the stems of ``solutions/NN_slug.py``."""
+    return sorted(path.stem for path in SOLUTIONS.glob("*.py") if SLUG.match(path.stem))
+
+
+def colab_url(slug: str, config: dict | None = None) -> str:
+    config = config or settings()
+    github_path = config["repository"].removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{github_path}/blob/{config['branch']}/notebooks/{slug}.ipynb"
+
+
+def colab_badge(slug: str, config: dict | None = None) -> str:
+    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"({colab_url(slug, config)})")
+
+
+def install_spec(config: dict | None = None) -> str:
+    config = config or settings()
+    return f"transformers-course @ git+{config['repository']}@{config['branch']}"
+
+
+def _complete_nbgrader_metadata(cell, slug: str) -> None:
+    meta = cell.metadata.get("nbgrader")
+    if meta is None:
+        return
+    grade_id = meta.get("grade_id")
+    if not grade_id:
+        raise LessonError(f"{slug}: an nbgrader cell has no grade_id:\n{cell.source[:200]}")
+    if meta.get("solution") and not meta.get("grade"):
+        if "### BEGIN SOLUTION" not in cell.source or "### END SOLUTION" not in cell.source:
+            raise LessonError(f"{slug}: answer cell {grade_id} needs ### BEGIN SOLUTION / ### END SOLUTION")
+        cell.metadata["nbgrader"] = {"grade": False, "grade_id": grade_id, "locked": False,
+                                     "schema_version": 3, "solution": True, "task": False}
+    elif meta.get("grade") and not meta.get("solution"):
+        points = meta.get("points")
+        if not isinstance(points, (int, float)) or points <= 0:
+            raise LessonError(f"{slug}: test cell {grade_id} needs positive points, got {points!r}")
+        if cell.source.count("### BEGIN HIDDEN TESTS") != cell.source.count("### END HIDDEN TESTS"):
+            raise LessonError(f"{slug}: test cell {grade_id} has unbalanced HIDDEN TESTS markers")
+        cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "locked": True, "points": points,
+                                     "schema_version": 3, "solution": False, "task": False}
+    else:
+        raise LessonError(f"{slug}: cell {grade_id} must be either an answer cell (solution) or a test cell "
+                          "(grade), not both or neither")
+
+
+def build_solution(twin: Path, config: dict | None = None) -> nbformat.NotebookNode:
+    """Turn the text twin ``solutions/NN_slug.py`` into the nbgrader source notebook."""
+    config = config or settings()
+    slug = twin.stem
+    notebook = jupytext.read(twin)
+    course_meta = dict(notebook.metadata.get("course") or {})
+    for key in ("title", "budget_seconds"):
+        if key not in course_meta:
+            raise LessonError(f"{slug}: the twin's header needs course.{key}")
+    if not 0 < course_meta["budget_seconds"] <= MAX_BUDGET_SECONDS:
+        raise LessonError(f"{slug}: budget_seconds must be in (0, {MAX_BUDGET_SECONDS}]")
+    notebook.metadata = nbformat.from_dict({
+        "course": course_meta,
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    })
+    seen_ids: set[str] = set()
+    for index, cell in enumerate(notebook.cells):
+        cell.metadata.pop("lines_to_next_cell", None)
+        cell.source = (cell.source.replace("{{COLAB_BADGE}}", colab_badge(slug, config))
+                       .replace("{{INSTALL_SPEC}}", install_spec(config)))
+        _complete_nbgrader_metadata(cell, slug)
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        cell.id = grade_id or f"{slug[:2]}-{index:03d}"
+        if cell.id in seen_ids:
+            raise LessonError(f"{slug}: two cells share the id {cell.id!r}")
+        seen_ids.add(cell.id)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.validate(notebook)
+    return notebook
+
+
+def nbgrader_env() -> dict:
+    """Environment for nbgrader: its ``alembic`` must be on PATH, and nothing is fetched from a hub."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    return env
+
+
+def generate_student_version(course_root: Path, slug: str, solution: Path) -> nbformat.NotebookNode:
+    """Run the real ``nbgrader generate_assignment`` for one lesson in ``course_root``; return the result."""
+    source_dir = course_root / "source" / slug
+    source_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(solution, source_dir / f"{slug}.ipynb")
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", slug, "--force", "--log-level=WARN"],
+        cwd=course_root, env=nbgrader_env(), capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader generate_assignment {slug} failed:\n{result.stdout}\n{result.stderr}")
+    release = nbformat.read(course_root / "release" / slug / f"{slug}.ipynb", as_version=4)
+    for cell in release.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return release
+
+
+def lesson_table(slugs: list[str], config: dict | None = None) -> str:
+    """The README's lesson table, built from each lesson's title and the repository URL."""
+    config = config or settings()
+    rows = ["| # | Lesson | Student notebook | Solution | Colab |", "|---|---|---|---|---|"]
+    for slug in slugs:
+        title = nbformat.read(SOLUTIONS / f"{slug}.ipynb", as_version=4).metadata["course"]["title"]
+        rows.append(f"| {slug[:2]} | {title} | [notebooks/{slug}.ipynb](notebooks/{slug}.ipynb) | "
+                    f"[solutions/{slug}.ipynb](solutions/{slug}.ipynb) | {colab_badge(slug, config)} |")
+    return "\n".join(rows)
+
+
+def replace_table(readme_text: str, table: str) -> str:
+    if TABLE_START not in readme_text or TABLE_END not in readme_text:
+        raise LessonError(f"README.md needs the markers {TABLE_START} and {TABLE_END}")
+    head, rest = readme_text.split(TABLE_START, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    return f"{head}{TABLE_START}\n{table}\n{TABLE_END}{tail}"
+
+
+def write_lesson(slug: str, course_root: Path = GRADER, config: dict | None = None) -> None:
+    """Build ``solutions/<slug>.ipynb`` from its twin and ``notebooks/<slug>.ipynb`` with nbgrader in ``course_root``."""
+    twin = SOLUTIONS / f"{slug}.py"
+    if not twin.is_file():
+        raise LessonError(f"no lesson source {twin.relative_to(ROOT)}")
+    solution_path = SOLUTIONS / f"{slug}.ipynb"
+    nbformat.write(build_solution(twin, config), solution_path)
+    release = generate_student_version(course_root, slug, solution_path)
+    nbformat.write(release, NOTEBOOKS / f"{slug}.ipynb")
+
+
+def generate(slugs: list[str] | None = None) -> None:
+    config = settings()
+    for slug in slugs or lesson_slugs():
+        write_lesson(slug, GRADER, config)
+        print(f"{slug}: solutions/{slug}.ipynb and notebooks/{slug}.ipynb written")
+    README.write_text(replace_table(README.read_text(), lesson_table(lesson_slugs(), config)))
+    print("README.md lesson table updated")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    generate_parser = commands.add_parser("generate", help="rebuild solutions/, notebooks/ and the README table")
+    generate_parser.add_argument("lessons", nargs="*", help="lesson slugs such as 04_attention (default: all)")
+    args = parser.parse_args(argv)
+    try:
+        generate(args.lessons)
+    except (LessonError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

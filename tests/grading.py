@@ -1,0 +1,185 @@
+"""Drive the real nbgrader autograder on hand-built submissions and read the scores from its gradebook."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "grader"))
+import manage  # noqa: E402
+
+WRONG_ANSWERS = ROOT / "tests" / "wrong_answers"
+
+
+def new_course(folder: Path) -> Path:
+    """An empty nbgrader course in ``folder`` with the course's own configuration."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / "grader" / "nbgrader_config.py", folder / "nbgrader_config.py")
+    return folder
+
+
+def answer_cells(notebook) -> dict[str, str]:
+    """``{grade_id: source}`` of the answer (solution) cells."""
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("solution")}
+
+
+def grade_cells(notebook) -> dict[str, float]:
+    """``{grade_id: points}`` of the graded test cells."""
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.metadata["nbgrader"]["points"] for cell in notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("grade")}
+
+
+def fill_answers(release, answers: dict[str, str]):
+    """A copy of the student version with some answer cells replaced, as a student would type them."""
+    unknown = set(answers) - set(answer_cells(release))
+    if unknown:
+        raise KeyError(f"no answer cells named {sorted(unknown)}; the lesson has {sorted(answer_cells(release))}")
+    submission = copy.deepcopy(release)
+    for cell in submission.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    return submission
+
+
+def submit(course: Path, student: str, slug: str, notebook) -> None:
+    folder = course / "submitted" / student / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, folder / f"{slug}.ipynb")
+
+
+def autograde(course: Path, slug: str, student: str | None = None) -> float:
+    """Run ``nbgrader autograde``; return its wall time in seconds. Already graded students are skipped."""
+    command = [sys.executable, "-m", "nbgrader", "autograde", slug, "--log-level=WARN"]
+    if student:
+        command.append(f"--student={student}")
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=course, env=manage.nbgrader_env(), capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader autograde {slug} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return elapsed
+
+
+def scores(course: Path, slug: str, student: str) -> dict[str, tuple[float | None, float]]:
+    """``{grade_id: (score, max_score)}`` for one graded submission, read from nbgrader's gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_submission_notebook(slug, slug, student)
+        return {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}
+
+
+def errors_by_cell(course: Path, slug: str, student: str) -> dict[str, str]:
+    """``{cell id: "ErrorName: message"}`` of the cells that raised in the autograded notebook."""
+    notebook = nbformat.read(course / "autograded" / student / slug / f"{slug}.ipynb", as_version=4)
+    found = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                found[cell.id] = f"{output['ename']}: {output['evalue']}"[:400]
+    return found
+
+
+def cells_before_first_answer(notebook) -> list[str]:
+    ids = []
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            break
+        ids.append(cell.id)
+    return ids
+
+
+def load_wrong_answers(slug: str):
+    """The lesson's typical wrong answers: ``tests/wrong_answers/<slug>.py`` (WRONG, and optional PARTIAL)."""
+    path = WRONG_ANSWERS / f"{slug}.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"lesson {slug} has no typical wrong answers in {path.relative_to(ROOT)}")
+    spec = importlib.util.spec_from_file_location(f"wrong_{slug}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class GradedLesson:
+    """One lesson graded by the real autograder: the reference, the untouched stub, the wrong answers."""
+
+    slug: str
+    course: Path
+    release: object
+    points: dict[str, float]
+    solution_seconds: float
+    scores: dict[str, dict[str, tuple[float | None, float]]] = field(default_factory=dict)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def describe(self, student: str) -> str:
+        lines = [f"{grade_id}: {score} / {maximum}" for grade_id, (score, maximum) in self.scores[student].items()]
+        lines += [f"  error in {cell}: {message}" for cell, message in self.errors[student].items()]
+        return "\n".join(lines)
+
+
+def grade_lesson(slug: str, folder: Path) -> GradedLesson:
+    """Generate the student version of ``slug`` and autograde four kinds of submission in ``folder``.
+
+    ``reference``: answer cells filled with the reference solution (timed on its own);
+    ``stub``: the student version untouched;
+    ``wrong``: every answer cell replaced by its typical wrong answer (tests/wrong_answers);
+    ``partial``: when the lesson defines PARTIAL, a submission that fixes only part of an exercise.
+    """
+    course = new_course(folder)
+    solution = nbformat.read(manage.SOLUTIONS / f"{slug}.ipynb", as_version=4)
+    release = manage.generate_student_version(course, slug, manage.SOLUTIONS / f"{slug}.ipynb")
+    wrong = load_wrong_answers(slug)
+
+    submit(course, "reference", slug, fill_answers(release, answer_cells(solution)))
+    solution_seconds = autograde(course, slug, "reference")
+    submit(course, "stub", slug, release)
+    submit(course, "wrong", slug, fill_answers(release, wrong.WRONG))
+    students = ["reference", "stub", "wrong"]
+    if getattr(wrong, "PARTIAL", None):
+        submit(course, "partial", slug, fill_answers(release, {**answer_cells(solution), **wrong.PARTIAL["answers"]}))
+        students.append("partial")
+    autograde(course, slug)
+
+    graded = GradedLesson(slug, course, release, grade_cells(solution), solution_seconds)
+    for student in students:
+        graded.scores[student] = scores(course, slug, student)
+        graded.errors[student] = errors_by_cell(course, slug, student)
+    return graded
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Author's loop for one lesson: rebuild it, grade it with nbgrader, print every score.
+
+        python tests/grading.py 04_attention
+
+    Uses a private temporary course folder, so several lessons can be checked at once.
+    """
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("slug")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        manage.write_lesson(args.slug, new_course(Path(folder) / "build"))
+        graded = grade_lesson(args.slug, Path(folder) / "grade")
+        for student in graded.scores:
+            print(f"--- {student}\n{graded.describe(student)}")
+        print(f"--- reference solution ran in {graded.solution_seconds:.1f} s (autograder included)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

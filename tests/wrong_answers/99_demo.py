@@ -1,0 +1,1 @@
+WRONG = {"ex99_1": "def double(x):\n    return x + 1\n"}
