@@ -45,12 +45,15 @@ def load_minilm(*, attentions: bool = True):
     from transformers.utils import logging
 
     path = minilm_path()
-    verbosity = logging.get_verbosity()
-    logging.set_verbosity_error()  # no "loading weights" progress bar in every notebook
+    verbosity, bars = logging.get_verbosity(), logging.is_progress_bar_enabled()
+    logging.set_verbosity_error()  # no "loading weights" messages and progress bar in every notebook
+    logging.disable_progress_bar()
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = AutoModel.from_pretrained(path, attn_implementation="eager" if attentions else "sdpa")
     finally:
         logging.set_verbosity(verbosity)
+        if bars:
+            logging.enable_progress_bar()
     model.eval()
     return tokenizer, model

@@ -2,6 +2,7 @@
 
     python grader/manage.py generate            # all lessons
     python grader/manage.py generate 04_attention
+    python grader/manage.py autograde 04_attention   # after copying submissions into grader/submitted/
 
 For each lesson ``solutions/NN_slug.py`` (the text twin a person edits, jupytext "percent" format) it
 1. builds the nbgrader source notebook ``solutions/NN_slug.ipynb``: completes the nbgrader metadata of the
@@ -200,13 +201,85 @@ def generate(slugs: list[str] | None = None) -> None:
     print("README.md lesson table updated")
 
 
+def submission_problems(path: Path, solution: nbformat.NotebookNode) -> list[str]:
+    """What is wrong with one submitted notebook, in words an instructor can forward to the student."""
+    try:
+        submitted = nbformat.read(path, as_version=4)
+    except Exception as error:  # nbformat raises several kinds for unreadable files
+        return [f"not a readable notebook ({type(error).__name__}: {str(error)[:120]}); ask for a new upload"]
+    present = {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in submitted.cells}
+    problems = []
+    answers = [c.metadata["nbgrader"]["grade_id"] for c in solution.cells
+               if c.metadata.get("nbgrader", {}).get("solution")]
+    missing = [grade_id for grade_id in answers if grade_id not in present]
+    if len(missing) == len(answers):
+        problems.append("no answer cell of this lesson is present: the notebook was probably re-created or "
+                        "copied cell by cell, which drops nbgrader's cell metadata; ask the student to submit "
+                        "the course's notebook file itself")
+    elif missing:
+        problems.append(f"answer cells deleted: {', '.join(missing)} (they score 0)")
+    return problems
+
+
+def autograde(slug: str, course_root: Path = GRADER) -> int:
+    """Check the submissions of one lesson, run ``nbgrader autograde``, print every student's score.
+
+    Returns 1 when a submission could not be graded or has a problem (listed with its reason), else 0.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    source = course_root / "source" / slug / f"{slug}.ipynb"
+    if not source.is_file():
+        raise LessonError(f"{source} does not exist: run `python grader/manage.py generate {slug}` first")
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+        try:
+            gradebook.find_assignment(slug)
+        except MissingEntry:
+            raise LessonError(f"{slug} is not in the gradebook: run `python grader/manage.py generate {slug}` "
+                              "first") from None
+    solution = nbformat.read(source, as_version=4)
+    submissions = sorted((course_root / "submitted").glob(f"*/{slug}/{slug}.ipynb"))
+    if not submissions:
+        raise LessonError(f"no submissions found in {course_root / 'submitted'}/<student>/{slug}/{slug}.ipynb")
+    problems = {path.parts[-3]: submission_problems(path, solution) for path in submissions}
+    result = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", slug, "--log-level=ERROR"],
+                            cwd=course_root, env=nbgrader_env(), capture_output=True, text=True)
+    print(f"{'student':20s} {'score':>12s}")
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+        for student in problems:
+            try:
+                graded = gradebook.find_submission_notebook(slug, slug, student)
+            except MissingEntry:
+                graded = None
+            if graded is None or not (course_root / "autograded" / student / slug).is_dir():
+                problems[student].append("NOT GRADED: nbgrader could not process this submission "
+                                         "(details in its log below)")
+                print(f"{student:20s} {'not graded':>12s}")
+            else:
+                print(f"{student:20s} {graded.score:5.1f} / {graded.max_score:4.1f}")
+    flagged = {student: items for student, items in problems.items() if items}
+    for student, items in flagged.items():
+        for item in items:
+            print(f"PROBLEM {student}: {item}")
+    if flagged and result.stderr.strip():
+        print("\nnbgrader's log:\n" + result.stderr[-4000:])
+    return 1 if flagged or result.returncode else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     generate_parser = commands.add_parser("generate", help="rebuild solutions/, notebooks/ and the README table")
     generate_parser.add_argument("lessons", nargs="*", help="lesson slugs such as 04_attention (default: all)")
+    autograde_parser = commands.add_parser(
+        "autograde", help="check the submissions of a lesson, grade them with nbgrader, print the scores")
+    autograde_parser.add_argument("lesson", help="lesson slug, e.g. 04_attention")
+    autograde_parser.add_argument("--course-dir", type=Path, default=GRADER,
+                                  help="nbgrader course folder (default: grader/)")
     args = parser.parse_args(argv)
     try:
+        if args.command == "autograde":
+            return autograde(args.lesson, args.course_dir.resolve())
         generate(args.lessons)
     except (LessonError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -1,0 +1,91 @@
+"""Typical wrong answers for lesson 05, graded together in one extra submission."""
+
+WRONG = {
+    # Heads split with a plain reshape (no transpose): each "head" mixes features of different tokens.
+    "ex05_1": '''
+class MultiHeadAttention(nn.Module):
+    def __init__(self, d_model, num_heads, bias=True):
+        super().__init__()
+        self.d_model, self.num_heads, self.d_head = d_model, num_heads, d_model // num_heads
+        self.q_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.k_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.v_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.out_proj = nn.Linear(d_model, d_model, bias=bias)
+
+    def forward(self, query, key, value, key_padding_mask=None, attn_mask=None):
+        batch, q_len, _ = query.shape
+        k_len = key.shape[1]
+        q = self.q_proj(query).reshape(batch, self.num_heads, q_len, self.d_head)
+        k = self.k_proj(key).reshape(batch, self.num_heads, k_len, self.d_head)
+        v = self.v_proj(value).reshape(batch, self.num_heads, k_len, self.d_head)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_head)
+        if attn_mask is not None:
+            scores = scores.masked_fill(attn_mask, float("-inf"))
+        if key_padding_mask is not None:
+            scores = scores.masked_fill(key_padding_mask[:, None, None, :], float("-inf"))
+        weights = scores.softmax(dim=-1)
+        output = (weights @ v).reshape(batch, q_len, self.d_model)
+        return self.out_proj(output), weights
+''',
+    # The buggy module copied unchanged: heads read only a slice of the features, scale by sqrt(d_model).
+    "ex05_2": '''
+class FixedMultiHeadAttention(nn.Module):
+    def __init__(self, d_model, num_heads):
+        super().__init__()
+        self.d_model = d_model
+        self.num_heads = num_heads
+        self.d_head = d_model // num_heads
+        self.q_heads = nn.ModuleList([nn.Linear(self.d_head, self.d_head) for _ in range(num_heads)])
+        self.k_heads = nn.ModuleList([nn.Linear(self.d_head, self.d_head) for _ in range(num_heads)])
+        self.v_heads = nn.ModuleList([nn.Linear(self.d_head, self.d_head) for _ in range(num_heads)])
+        self.out_proj = nn.Linear(d_model, d_model)
+
+    def forward(self, query, key, value, attn_mask=None):
+        head_outputs = []
+        for h in range(self.num_heads):
+            features = slice(h * self.d_head, (h + 1) * self.d_head)
+            q = self.q_heads[h](query[..., features])
+            k = self.k_heads[h](key[..., features])
+            v = self.v_heads[h](value[..., features])
+            scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_model)
+            if attn_mask is not None:
+                scores = scores.masked_fill(attn_mask, float("-inf"))
+            weights = scores.softmax(dim=-1)
+            head_outputs.append(weights @ v)
+        return self.out_proj(torch.cat(head_outputs, dim=-1))
+''',
+    # BERT-base's sink, not MiniLM's measured one.
+    "ex05_3": 'answer_05_3 = "c"\n',
+}
+
+# Exercise 05.2 fixed only halfway: every head now reads the whole token vector (bug 1 fixed), but the
+# scores are still divided by sqrt(d_model) (bug 2 left). Test a must pass, test b must fail.
+PARTIAL = {
+    "answers": {"ex05_2": '''
+class FixedMultiHeadAttention(nn.Module):
+    def __init__(self, d_model, num_heads):
+        super().__init__()
+        self.d_model = d_model
+        self.num_heads = num_heads
+        self.d_head = d_model // num_heads
+        self.q_heads = nn.ModuleList([nn.Linear(d_model, self.d_head) for _ in range(num_heads)])
+        self.k_heads = nn.ModuleList([nn.Linear(d_model, self.d_head) for _ in range(num_heads)])
+        self.v_heads = nn.ModuleList([nn.Linear(d_model, self.d_head) for _ in range(num_heads)])
+        self.out_proj = nn.Linear(d_model, d_model)
+
+    def forward(self, query, key, value, attn_mask=None):
+        head_outputs = []
+        for h in range(self.num_heads):
+            q = self.q_heads[h](query)
+            k = self.k_heads[h](key)
+            v = self.v_heads[h](value)
+            scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_model)
+            if attn_mask is not None:
+                scores = scores.masked_fill(attn_mask, float("-inf"))
+            weights = scores.softmax(dim=-1)
+            head_outputs.append(weights @ v)
+        return self.out_proj(torch.cat(head_outputs, dim=-1))
+'''},
+    "full": ["ex05_2_test_a"],
+    "zero": ["ex05_2_test_b"],
+}

@@ -1,1 +1,0 @@
-WRONG = {"ex99_1": "def double(x):\n    return x + 1\n"}
