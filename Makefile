@@ -6,6 +6,8 @@ VENV ?= .venv
 BIN := $(abspath $(VENV))/bin
 JOBS ?= 2
 LAB_ARGS ?=
+# JupyterLab refuses to run as root (containers, CI) unless told to.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 export PATH := $(BIN):$(PATH)
 export HF_HUB_OFFLINE := 1
@@ -28,7 +30,7 @@ install: $(VENV)/.installed
 lab: install serve
 
 serve:
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 test: install test-unit test-notebooks
 
