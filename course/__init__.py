@@ -12,17 +12,33 @@ import numpy as np
 import torch
 
 from course.attention import attention_explorer, plot_attention, plot_attention_grid, widgets_available
+from course.diagrams import plot_encoder_decoder, plot_pipeline
 from course.masks import CONVENTIONS, mask_to_allowed, plot_mask
 from course.models import ModelNotInstalledError, load_minilm, minilm_path
-from course.plots import plot_curves, plot_positional_encoding
+from course.plots import plot_curves, plot_positional_encoding, plot_similarity
 from course.text import TokenTable, show_tokens
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "CONVENTIONS", "ModelNotInstalledError", "TokenTable", "attention_explorer", "load_minilm",
-    "mask_to_allowed", "minilm_path", "plot_attention", "plot_attention_grid", "plot_curves", "plot_mask",
-    "plot_positional_encoding", "set_seed", "show_tokens", "widgets_available",
+    "CONVENTIONS",
+    "ModelNotInstalledError",
+    "TokenTable",
+    "attention_explorer",
+    "load_minilm",
+    "mask_to_allowed",
+    "minilm_path",
+    "plot_attention",
+    "plot_attention_grid",
+    "plot_curves",
+    "plot_encoder_decoder",
+    "plot_mask",
+    "plot_pipeline",
+    "plot_positional_encoding",
+    "plot_similarity",
+    "set_seed",
+    "show_tokens",
+    "widgets_available",
 ]
 
 

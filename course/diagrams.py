@@ -1,8 +1,9 @@
-"""Architecture diagrams: the encoder-decoder Transformer of Vaswani et al. (2017), optionally annotated with shapes."""
+"""Diagrams: a processing pipeline as a chain of boxes, and the encoder-decoder Transformer of Vaswani et al.
+(2017), optionally annotated with shapes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
@@ -19,6 +20,7 @@ FLOW_POINTS = {
     "logits": "scores over the vocabulary for every target position",
 }
 
+_STAGE_COLOURS = ["#fde2b3", "#e8eaf6", "#c7e3f5", "#f8c8c8", "#d9ead3", "#fce4ec"]
 _ENCODER_X, _DECODER_X, _BOX_WIDTH = 2.6, 7.4, 3.2
 _COLOURS = {
     "embed": "#fde2b3", "attn": "#f8c8c8", "cross": "#f4a3a3", "ffn": "#c7e3f5", "norm": "#eeeeee",
@@ -145,4 +147,51 @@ def plot_encoder_decoder(
     ax.text(dec, 10.75, "next-token probabilities", ha="center", va="center", fontsize=10, weight="bold")
     ax.text(enc, 9.3, "Each sub-layer:\nx <- LayerNorm(x + Sublayer(x))\n(the residual stream)",
             ha="center", va="center", fontsize=9, color="#555555")
+    return ax
+
+
+def plot_pipeline(
+    stages: Sequence[tuple[str, str]],
+    *,
+    title: str = "From text to prediction",
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw a left-to-right chain of boxes joined by arrows, one box per processing stage.
+
+    Args:
+        stages: ``(name, detail)`` pairs of strings, in order, e.g. ``[("text", "'The cat sat.'"),
+            ("token ids", "(1, 6)"), ...]``. ``name`` is written in bold inside the box, ``detail``
+            (a tensor shape, an example) below it; use ``"\\n"`` for a line break.
+        title: figure title.
+        ax: axes to draw on; a new figure is made when ``None``.
+
+    Returns:
+        The matplotlib axes (no data axes: the frame is switched off).
+    """
+    stages = list(stages)
+    if not stages:
+        raise ValueError("stages is empty; pass at least one (name, detail) pair")
+    for index, stage in enumerate(stages):
+        if (not isinstance(stage, (tuple, list)) or len(stage) != 2
+                or not all(isinstance(part, str) for part in stage)):
+            raise TypeError(f"stages[{index}] must be a (name, detail) pair of strings, got {stage!r:.80}")
+    n_stages = len(stages)
+    width, gap, height = 2.6, 0.6, 1.6
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6.0, 2.7 * n_stages), 2.8))
+    ax.set_xlim(-0.2, n_stages * (width + gap) - gap + 0.2)
+    ax.set_ylim(-0.3, height + 0.3)
+    ax.axis("off")
+    ax.set_title(title)
+    for index, (name, detail) in enumerate(stages):
+        left = index * (width + gap)
+        ax.add_patch(FancyBboxPatch((left, 0), width, height, boxstyle="round,pad=0.02,rounding_size=0.15",
+                                    linewidth=1.0, edgecolor="#555555",
+                                    facecolor=_STAGE_COLOURS[index % len(_STAGE_COLOURS)]))
+        ax.text(left + width / 2, height * 0.72, name, ha="center", va="center", fontsize=10, weight="bold")
+        ax.text(left + width / 2, height * 0.34, detail, ha="center", va="center", fontsize=8,
+                family="monospace", color="#1f4e79")
+        if index + 1 < n_stages:
+            ax.add_patch(FancyArrowPatch((left + width + 0.05, height / 2), (left + width + gap - 0.05, height / 2),
+                                         arrowstyle="-|>", mutation_scale=14, linewidth=1.4, color="#333333"))
     return ax

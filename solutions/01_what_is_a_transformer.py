@@ -49,7 +49,7 @@ from IPython.display import display
 from transformers.utils import logging as transformers_logging
 
 import course
-from course.overview import plot_pipeline, plot_similarity
+from course import plot_pipeline, plot_similarity
 
 course.set_seed(0)
 torch.set_printoptions(precision=3, sci_mode=False)
@@ -173,12 +173,12 @@ for text in ("The cat sat on the mat because it was tired.", "The cat sat on the
 # what a head does, not an explanation of the model's decision: the output mixes 72 heads and many other
 # operations.
 #
-# Explore other layers, heads and sentences yourself. In JupyterLab, Notebook or Colab the explorer shows a
-# text box and layer/head selectors; where no widget front end exists (scripts, automatic grading) it draws
-# one static figure instead.
+# Explore other layers, heads and sentences yourself; the explorer opens on head 11 of layer 5 (try the
+# "dirty" sentence there). In JupyterLab, Notebook or Colab it shows a text box and layer/head selectors;
+# where no widget front end exists (scripts, automatic grading) it draws one static figure instead.
 
 # %%
-course.attention_explorer(model, tokenizer, sentence, layer=3, head=1)
+course.attention_explorer(model, tokenizer, sentence, layer=5, head=11)
 plt.show()
 
 # %% [markdown]
@@ -252,7 +252,7 @@ print(sentence_model)
 #
 # | family | attention | pre-training task | examples | typical uses |
 # |---|---|---|---|---|
-# | **encoder-only** | every token sees every token, both directions | fill in masked words | BERT, RoBERTa, MiniLM | classification, search, embeddings, named entities |
+# | **encoder-only** | every token sees every token, both directions | fill in masked words | BERT, RoBERTa; MiniLM (distilled from a larger one) | classification, search, embeddings, named entities |
 # | **decoder-only** | each token sees itself and the tokens **before** it (causal mask) | predict the next token | GPT-2, GPT-3, Llama | text generation, chat, code completion |
 # | **encoder-decoder** | encoder: both directions; decoder: causal, plus **cross-attention** to the encoder | rebuild or transform a corrupted / source text | T5, BART, the 2017 translation model | translation, summarisation |
 #
@@ -440,6 +440,10 @@ _x, _y = torch.randn(4, 1, 8), torch.randn(1, 5, 8)
 _expected_broadcast = F.cosine_similarity(_x, _y, dim=-1)  # (4, 5)
 F.cosine_similarity = torch.cosine_similarity = _no_library
 try:
+    _long = torch.tensor([[3.0, -4.0, 12.0], [0.1, 0.2, 0.2]])
+    torch.testing.assert_close(cosine_similarity(_long, _long), torch.ones(2), atol=1e-5, rtol=1e-5,
+                               msg="a vector with itself must give 1 whatever its length: divide the dot product "
+                                   "by the norms of both vectors")
     _with_zero = cosine_similarity(torch.tensor([[0.0, 0.0, 0.0], [1.0, 2.0, 2.0]]),
                                    torch.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]))
     assert not torch.isnan(_with_zero).any(), (
@@ -574,9 +578,9 @@ assert answer_01_3a in {"a", "b", "c", "d"}, 'answer_01_3a must be one of "a", "
 print("Answer (a) recorded. (Its correctness is checked by the grader; sections 1 and 3 have the answer.)")
 ### BEGIN HIDDEN TESTS
 assert answer_01_3a == "b", (
-    "MiniLM is a BERT-style encoder: bidirectional self-attention with no causal mask, pre-trained to fill in "
-    "words from both sides; it produces contextual vectors (section 1's sentence embeddings) but has no "
-    "next-token head, so it does not generate text")
+    "MiniLM is a BERT-style encoder: bidirectional self-attention with no causal mask, so every token sees "
+    "both sides; it produces contextual vectors (section 1's sentence embeddings) but was never trained to "
+    "predict the next token and has no head for it, so it does not generate text")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "ex01_3_test_b", "points": 1}

@@ -33,6 +33,8 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "{{INSTALL_SPEC}}"], check=True)
 
 # %%
+import warnings
+
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
@@ -320,8 +322,9 @@ course.plot_curves(range(1, len(hidden_states)),
 plt.show()
 
 # %% [markdown]
-# Each layer keeps most of a token's direction (similarity to the previous layer around 0.8–0.9) while the
-# small updates accumulate: after six layers a token's vector is far from its embedding.
+# In the first five layers each layer keeps most of a token's direction (similarity to the previous layer
+# close to 0.9), yet the updates accumulate: after six layers a token's vector is far from its embedding.
+# The last layer rewrites more than the others — it prepares the output that the model was trained on.
 #
 # **Takeaway:** sub-layers add updates to one stream of width $d_\text{model}$; that is why shapes are
 # preserved and why deep stacks still train.
@@ -422,7 +425,7 @@ total = count(minilm)
 fig, ax = plt.subplots(figsize=(8, 3.5))
 ax.barh(list(groups), [n / 1e6 for n in groups.values()], color="#2a9d8f")
 for row, n in enumerate(groups.values()):
-    ax.text(n / 1e6 + 0.1, row, f"{n:,} ({n / total:.1%})", va="center", fontsize=8)
+    ax.text(n / 1e6 + 0.1, row, f"{n:,} ({n / total:.2%})", va="center", fontsize=8)
 ax.invert_yaxis()
 ax.set_xlim(0, 15)
 ax.set_xlabel("parameters (millions)")
@@ -507,17 +510,17 @@ def explain_difference(fields: dict, yours: int, expected: int) -> str:
     d_ff = fields.get("n_inner") or 4 * d
     missing = expected - yours
     hints = {
-        (2 * layers + 1) * 2 * d: "all the LayerNorms (2 per block + ln_f, each with a weight AND a bias)",
-        (2 * layers) * 2 * d: "the two LayerNorms of each block (ln_1, ln_2)",
-        2 * d: "the final LayerNorm ln_f",
-        (2 * layers + 1) * d: "the LayerNorm biases (a LayerNorm has 2d parameters: scale and shift)",
-        fields["n_positions"] * d: "the position embeddings wpe (n_positions x n_embd)",
-        vocab * d: "the token embeddings wte (vocab_size x n_embd)",
-        layers * (3 * d + d + d_ff + d): "the biases of the linear maps (c_attn, attn c_proj, c_fc, mlp c_proj)",
-        -vocab * d: "nothing: you counted the tied LM head a second time (lm_head.weight IS wte.weight)",
+        (2 * layers + 1) * 2 * d: "did you forget the LayerNorms (2 per block + ln_f, each with a weight AND a bias)?",
+        (2 * layers) * 2 * d: "did you forget the two LayerNorms of each block (ln_1, ln_2)?",
+        2 * d: "did you forget the final LayerNorm ln_f?",
+        (2 * layers + 1) * d: "a LayerNorm has 2d parameters (scale and shift): did you forget its bias?",
+        fields["n_positions"] * d: "did you forget the position embeddings wpe (n_positions x n_embd)?",
+        vocab * d: "did you forget the token embeddings wte (vocab_size x n_embd)?",
+        layers * (3 * d + d + d_ff + d): "did you forget the biases of c_attn, attn.c_proj, c_fc and mlp.c_proj?",
+        -vocab * d: "you counted the tied LM head a second time: lm_head.weight IS wte.weight",
     }
     hint = hints.get(missing, "compare block by block with sum(p.numel() for p in module.parameters())")
-    return f"for {fields} you counted {yours:,}, the model has {expected:,} ({missing:+,}); check {hint}"
+    return f"for {fields} you counted {yours:,}, the model has {expected:,} ({missing:+,}): {hint}"
 
 
 small_fields = {"vocab_size": 100, "n_positions": 16, "n_embd": 32, "n_layer": 2, "n_head": 4}
@@ -553,17 +556,18 @@ assert count_parameters(GPT2Config()) == 124_439_808, (
 # Self-check: with the tied language-model head, GPT2LMHeadModel has exactly as many parameters as GPT2Model.
 tied_count = count_parameters(small_fields, lm_head=True)
 assert tied_count == built_count(small_fields, lm_head=True), (
-    f"{explain_difference(small_fields, tied_count, built_count(small_fields, lm_head=True))}. "
-    "A tied head shares wte's tensor: it adds no parameter")
+    explain_difference(small_fields, tied_count, built_count(small_fields, lm_head=True))
+    + " (a tied head shares wte's tensor: it adds no parameter)")
 print("Self-check passed: a tied LM head adds no parameter.")
 ### BEGIN HIDDEN TESTS
-for fields in hidden_configs[:2]:
+for fields in ({"vocab_size": 53, "n_positions": 11, "n_embd": 24, "n_layer": 1, "n_head": 2},
+               {"vocab_size": 200, "n_positions": 40, "n_embd": 16, "n_layer": 3, "n_head": 4, "n_inner": 40}):
     for tied in (True, False):
         untied_fields = {**fields, "tie_word_embeddings": tied}
         expected = built_count(untied_fields, lm_head=True)
         yours = count_parameters(untied_fields, lm_head=True)
         assert yours == expected, explain_difference(untied_fields, yours, expected) + (
-            "" if tied else ". An UNtied head is its own n_embd x vocab_size matrix (no bias)")
+            "" if tied else " (an UNtied head is its own n_embd x vocab_size matrix, without bias)")
     assert count_parameters(fields, lm_head=False) == built_count(fields), (
         "with lm_head=False, count GPT2Model only")
 assert count_parameters(GPT2Config(), lm_head=True) == 124_439_808, (
@@ -574,8 +578,9 @@ assert count_parameters(GPT2Config(), lm_head=True) == 124_439_808, (
 # ## 7. Predicting shapes
 #
 # You traced one configuration in section 2. A designer needs the general rule: for any batch size, lengths
-# and widths, which axis of which tensor is which? The exercise asks for the shapes **and** for three
-# tensors inside the decoder layers that the trace in section 2 did not show.
+# and widths, which axis of which tensor is which? The exercise asks for the tensors of section 2 and for
+# three tensors *inside* a decoder layer: the two attention-weight matrices and the widened feed-forward
+# activation.
 #
 # ### Exercise 03.2 — Predict the shapes of a `TinySeq2Seq` (3 points)
 #
@@ -623,7 +628,9 @@ def transformer_shapes(batch: int, src_len: int, tgt_len: int, d_model: int, nhe
 def real_shapes(batch, src_len, tgt_len, d_model, nhead, dim_feedforward, vocab_size, num_layers):
     """Run TinySeq2Seq once and record the shape of every tensor of the exercise's table."""
     torch.manual_seed(0)
-    model = TinySeq2Seq(vocab_size, d_model, nhead, num_layers, dim_feedforward).eval()
+    with warnings.catch_warnings():  # nn.Transformer warns about nested tensors for some head counts
+        warnings.simplefilter("ignore")
+        model = TinySeq2Seq(vocab_size, d_model, nhead, num_layers, dim_feedforward).eval()
     shapes, handles = {}, []
     transformer = model.transformer
     last_decoder_layer = transformer.decoder.layers[-1]
@@ -653,8 +660,7 @@ def real_shapes(batch, src_len, tgt_len, d_model, nhead, dim_feedforward, vocab_
     handles.append(last_decoder_layer.linear1.register_forward_hook(on_output("decoder_ffn_hidden")))
     handles.append(transformer.decoder.register_forward_hook(on_output("decoder_output")))
     handles.append(model.lm_head.register_forward_hook(on_output("logits")))
-    with torch.no_grad():
-        model(torch.randint(vocab_size, (batch, src_len)), torch.randint(vocab_size, (batch, tgt_len)))
+    model(torch.randint(vocab_size, (batch, src_len)), torch.randint(vocab_size, (batch, tgt_len)))
     for handle in handles:
         handle.remove()
     return shapes
@@ -673,8 +679,8 @@ def compare_shapes(arguments: dict) -> None:
         assert guess == shape, f"{name}: you predicted {guess}, the real run gave {shape} for {arguments}"
 
 
-visible_arguments = dict(batch=3, src_len=6, tgt_len=4, d_model=16, nhead=2, dim_feedforward=40,
-                         vocab_size=50, num_layers=1)
+visible_arguments = {"batch": 3, "src_len": 6, "tgt_len": 4, "d_model": 16, "nhead": 2,
+                     "dim_feedforward": 40, "vocab_size": 50, "num_layers": 1}
 predicted_check = transformer_shapes(**visible_arguments)
 for name in ("src_embedded", "memory", "tgt_embedded", "decoder_output", "logits"):
     assert name in predicted_check, f"your dict lacks the key {name!r}"
@@ -682,8 +688,10 @@ compare_shapes(visible_arguments)
 print("Self-check passed: every predicted shape matches the real run.")
 ### BEGIN HIDDEN TESTS
 hidden_arguments = [
-    dict(batch=2, src_len=9, tgt_len=3, d_model=24, nhead=4, dim_feedforward=56, vocab_size=37, num_layers=2),
-    dict(batch=1, src_len=5, tgt_len=8, d_model=12, nhead=3, dim_feedforward=20, vocab_size=70, num_layers=3),
+    {"batch": 2, "src_len": 9, "tgt_len": 3, "d_model": 24, "nhead": 4,
+     "dim_feedforward": 56, "vocab_size": 37, "num_layers": 2},
+    {"batch": 1, "src_len": 5, "tgt_len": 8, "d_model": 12, "nhead": 3,
+     "dim_feedforward": 20, "vocab_size": 70, "num_layers": 3},
 ]
 for arguments in hidden_arguments:
     predicted = transformer_shapes(**arguments)
@@ -714,11 +722,19 @@ finally:
 
 # %% nbgrader={"grade": true, "grade_id": "ex03_2_test_b", "points": 1}
 # Self-check: the shapes inside the stack do not depend on the number of layers.
-deep = transformer_shapes(**{**visible_arguments, "num_layers": 6})
-assert deep == transformer_shapes(**visible_arguments), (
+shallow_arguments = {"batch": 3, "src_len": 6, "tgt_len": 4, "d_model": 16, "nhead": 2,
+                     "dim_feedforward": 40, "vocab_size": 50, "num_layers": 1}
+deep = transformer_shapes(**{**shallow_arguments, "num_layers": 6})
+assert deep == transformer_shapes(**shallow_arguments), (
     "every layer returns the shape it receives, so the number of layers changes no shape")
 print("Self-check passed: depth changes no shape.")
 ### BEGIN HIDDEN TESTS
+hidden_arguments = [
+    {"batch": 2, "src_len": 9, "tgt_len": 3, "d_model": 24, "nhead": 4,
+     "dim_feedforward": 56, "vocab_size": 37, "num_layers": 2},
+    {"batch": 1, "src_len": 5, "tgt_len": 8, "d_model": 12, "nhead": 3,
+     "dim_feedforward": 20, "vocab_size": 70, "num_layers": 3},
+]
 for arguments in hidden_arguments:
     predicted = transformer_shapes(**arguments)
     batch_, src_, tgt_ = arguments["batch"], arguments["src_len"], arguments["tgt_len"]

@@ -33,10 +33,8 @@ if "google.colab" in sys.modules:
 import math
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
+from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 import course

@@ -40,8 +40,8 @@ import math
 
 import matplotlib.pyplot as plt
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 import course
 
@@ -81,14 +81,15 @@ with torch.no_grad():
 # |---|---|---|
 # | ReLU | $\max(0, x)$ | the 2017 Transformer, T5 v1.0 |
 # | GELU | $x\,\Phi(x) = \tfrac{x}{2}\left(1 + \operatorname{erf}(x/\sqrt{2})\right)$ | BERT, MiniLM, RoBERTa, ViT |
-# | GELU, $\tanh$ form | $\tfrac{x}{2}\left(1 + \tanh\!\left(\sqrt{2/\pi}\,(x + 0.044715\,x^3)\right)\right)$ | GPT-2, GPT-3 |
+# | GELU, $\tanh$ form | $\tfrac{x}{2}\left(1 + \tanh\!\left(\sqrt{2/\pi}\,(x + 0.044715\,x^3)\right)\right)$ | OpenAI GPT, GPT-2 |
 # | SiLU (Swish) | $x\,\sigma(x) = x / (1 + e^{-x})$ | inside SwiGLU: LLaMA, Mistral, Qwen |
 #
 # $\Phi$ is the cumulative distribution function of the standard normal distribution. GELU ("Gaussian error
 # linear unit", Hendrycks & Gimpel 2016) multiplies its input by the probability that a standard normal
 # variable is below it: large positive inputs pass almost unchanged, large negative ones are cut to zero,
-# and in between the curve is smooth. The $\tanh$ form is an approximation written in 2016, when $\operatorname{erf}$
-# was slow on GPUs; GPT-2 was trained with it, so its weights expect it.
+# and in between the curve is smooth. The $\tanh$ form is an approximation given in the GELU paper itself,
+# for frameworks without a fast $\operatorname{erf}$; OpenAI's GPT and GPT-2 were trained with it, so their
+# weights expect it. (SiLU was named in the same paper.)
 #
 # The derivatives tell how each function passes gradients back. We compute them with autograd.
 
@@ -140,7 +141,7 @@ tokenizer, model = course.load_minilm()
 print("MiniLM hidden_act:", model.config.hidden_act)
 print("MiniLM's feed-forward activation module:", model.encoder.layer[0].intermediate.intermediate_act_fn)
 
-from transformers.activations import ACT2FN  # noqa: E402  the table that turns a config string into a module
+from transformers.activations import ACT2FN  # the table that turns a config string into a module
 
 for config_name in ("gelu", "gelu_new", "gelu_pytorch_tanh", "silu", "relu"):
     module = ACT2FN[config_name]
@@ -284,8 +285,8 @@ finally:
 # `transformers`' own `LlamaMLP` with the weights copied across.
 
 # %%
-from transformers import LlamaConfig  # noqa: E402
-from transformers.models.llama.modeling_llama import LlamaMLP  # noqa: E402
+from transformers import LlamaConfig
+from transformers.models.llama.modeling_llama import LlamaMLP
 
 
 class SwiGLUFeedForward(nn.Module):
@@ -379,8 +380,8 @@ print(f"largest |value| before: {before.abs().max().item():.1f}, after: {after.a
 
 # %% [markdown]
 # Before the LayerNorm, the standard deviation of a token vector ranges over more than an order of
-# magnitude (the `[CLS]` and `[SEP]` tokens are far larger than ordinary words) and a few features reach values
-# in the hundreds. Standardising puts every token at mean 0 and standard deviation 1; the learned scale
+# magnitude: the `[CLS]` vector is about fifteen times larger than the word vectors, with one feature above
+# 200. Standardising puts every token at mean 0 and standard deviation 1; the learned scale
 # $\gamma$ and shift $\beta$ then give each feature the range the next layer was trained to expect.
 #
 # **Takeaway:** LayerNorm takes each token vector on its own and resets its mean and scale; the learned
@@ -428,8 +429,8 @@ target = "The cat sat on the mat."
 companions = {
     "alone": [],
     "with a short sentence": ["Hi!"],
-    "with a long sentence (target padded)": ["Stock markets fell sharply on Monday after the central bank "
-                                             "raised its interest rates again."],
+    "with a long sentence (target padded)": [("Stock markets fell sharply on Monday after the central bank "
+                                              "raised its interest rates again.")],
     "alone, padded to 32": [],
 }
 n_real = len(tokenizer(target)["input_ids"])                 # real tokens of the target, [CLS] and [SEP] included
@@ -551,7 +552,8 @@ for shape in [(2, 3, 4), (5, 384), (2, 2, 3, 16)]:
     assert ours.shape == x_check.shape, f"layer_norm must keep the shape {shape}, got {tuple(ours.shape)}"
     torch.testing.assert_close(
         ours, F.layer_norm(x_check, (shape[-1],), weight_check, bias_check, 1e-5), atol=1e-5, rtol=1e-4,
-        msg=f"layer_norm differs from F.layer_norm on shape {shape}")
+        msg=f"layer_norm differs from F.layer_norm on shape {shape}: normalise over the LAST axis with the "
+            "BIASED variance (divide by d, not d - 1), then apply weight and bias")
 print("Self-check passed: your layer_norm matches F.layer_norm.")
 ### BEGIN HIDDEN TESTS
 torch.manual_seed(820)
@@ -618,7 +620,9 @@ x_copy = x_double.clone()
 out_double = layer_norm(x_double, torch.ones(6, dtype=torch.float64), torch.zeros(6, dtype=torch.float64), 1e-5)
 assert out_double.dtype == torch.float64, "layer_norm must keep the dtype of x (float64 here)"
 assert torch.equal(x_double, x_copy), "layer_norm modified its input x in place; compute new tensors instead"
-torch.testing.assert_close(out_double, F.layer_norm(x_double, (6,), eps=1e-5), atol=1e-10, rtol=1e-10)
+torch.testing.assert_close(out_double, F.layer_norm(x_double, (6,), eps=1e-5), atol=1e-10, rtol=1e-10,
+                           msg="on a (3, 4, 6) float64 tensor your layer_norm differs from F.layer_norm: "
+                               "normalise over the last axis only")
 _saved = (F.layer_norm, torch.layer_norm)
 
 
@@ -648,8 +652,8 @@ finally:
 # RMSNorm and LayerNorm give very different outputs.
 #
 # PyTorch has it as `nn.RMSNorm`, with $\varepsilon$ inside the square root like LayerNorm. Careful with its
-# default: `eps=None` means the machine epsilon of float32 (about $1.2\times10^{-7}$), whereas LLaMA uses
-# `rms_norm_eps = 1e-6` (older checkpoints `1e-5`). Pass the model's value explicitly.
+# default: `eps=None` means the machine epsilon of float32 (about $1.2\times10^{-7}$), whereas LLaMA
+# checkpoints set `rms_norm_eps` to `1e-6` or `1e-5` in their config. Pass the model's value explicitly.
 
 # %%
 rms_norm_default = nn.RMSNorm(4)
@@ -705,7 +709,8 @@ for shape in [(2, 3, 8), (5, 384)]:
     ours = rms_norm(x_check, reference_module.weight.detach(), eps=1e-6)
     assert ours.shape == x_check.shape, f"rms_norm must keep the shape {shape}"
     torch.testing.assert_close(ours, expected_check, atol=1e-5, rtol=1e-4,
-                               msg=f"rms_norm differs from nn.RMSNorm(eps=1e-6) on shape {shape}")
+                               msg=f"rms_norm differs from nn.RMSNorm(eps=1e-6) on shape {shape}: compute "
+                                   "weight * x / sqrt(mean of x**2 over the last axis + eps), without centring")
 print("Self-check passed: your rms_norm matches nn.RMSNorm.")
 ### BEGIN HIDDEN TESTS
 torch.manual_seed(840)
@@ -850,7 +855,7 @@ plt.show()
 # into each sentence's statistics (section 5). Use LayerNorm or RMSNorm.
 #
 # **6. Default `eps` values.** `nn.LayerNorm(d)` uses `1e-5`, MiniLM `1e-12`; `nn.RMSNorm(d)` uses the float32
-# machine epsilon, LLaMA `1e-6`. When you rebuild a pretrained model, take `eps` from its config.
+# machine epsilon, LLaMA configs `1e-6` or `1e-5`. When you rebuild a pretrained model, take `eps` from its config.
 #
 # **Takeaway:** check normalisation code against the library on **short** vectors with **small** spread and a
 # **large** `eps`: that is where every one of these bugs shows.
@@ -872,8 +877,9 @@ plt.show()
 # ## Going further
 #
 # - Hendrycks, Gimpel (2016). *Gaussian Error Linear Units (GELUs).* arXiv:1606.08415. Both GELU forms.
-# - Ramachandran, Zoph, Le (2017). *Searching for Activation Functions.* arXiv:1710.05941. Swish/SiLU;
-#   see also Elfwing, Uchibe, Doya (2018), *Sigmoid-Weighted Linear Units*, Neural Networks.
+# - Elfwing, Uchibe, Doya (2018). *Sigmoid-Weighted Linear Units for Neural Network Function Approximation in
+#   Reinforcement Learning.* Neural Networks. Ramachandran, Zoph, Le (2017). *Searching for Activation
+#   Functions.* arXiv:1710.05941 (the same function, as "Swish").
 # - Shazeer (2020). *GLU Variants Improve Transformer.* arXiv:2002.05202. SwiGLU and GEGLU.
 # - Ioffe, Szegedy (2015). *Batch Normalization.* ICML.
 # - Ba, Kiros, Hinton (2016). *Layer Normalization.* arXiv:1607.06450.

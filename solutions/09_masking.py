@@ -41,8 +41,8 @@ import math
 
 import matplotlib.pyplot as plt
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 import course
 
@@ -73,7 +73,8 @@ print("weights without the mask:", torch.softmax(scores, dim=-1).numpy().round(3
 print("weights with the mask:   ", torch.softmax(masked_scores, dim=-1).numpy().round(3))
 print("softmax over the 3 real keys only:", torch.softmax(scores[:3], dim=-1).numpy().round(3))
 
-course.plot_mask(may_attend[None, :], key_tokens, query_tokens=["query"], convention="allowed",
+_, ax = plt.subplots(figsize=(8, 2.2))
+course.plot_mask(may_attend[None, :], key_tokens, query_tokens=["query"], convention="allowed", ax=ax,
                  title="One query, one padded key")
 plt.show()
 
@@ -121,8 +122,9 @@ real_token = batch["attention_mask"].bool()                       # (batch, seq_
 print("same as input_ids != pad_id:", torch.equal(real_token, batch["input_ids"] != tokenizer.pad_token_id))
 
 seq_len = batch["input_ids"].shape[1]
+_, ax = plt.subplots(figsize=(10, 2.6))
 course.plot_mask(real_token, [str(position) for position in range(seq_len)],
-                 query_tokens=["sentence 0", "sentence 1"], convention="allowed",
+                 query_tokens=["sentence 0", "sentence 1"], convention="allowed", ax=ax,
                  title="attention_mask of the batch, as booleans", xlabel="position", ylabel="sentence")
 plt.show()
 
@@ -420,7 +422,10 @@ causal = nn.Transformer.generate_square_subsequent_mask(5) == 0                 
 combined = combine_masks(padding, causal)
 assert combined.dtype == torch.bool, f"the mask must be boolean, got dtype {combined.dtype}"
 assert combined.shape == (2, 1, 5, 5), f"expected shape (batch, 1, q_len, k_len) = (2, 1, 5, 5), got {tuple(combined.shape)}"
-assert combine_masks(padding).shape == (2, 1, 5, 5), "without a causal mask the result must still be (batch, 1, k_len, k_len)"
+encoder = combine_masks(padding)                                                             # no causal mask
+assert encoder.shape == (2, 1, 5, 5), "without a causal mask the result must still be (batch, 1, k_len, k_len)"
+assert not encoder[0, 0, :, 3:].any(), "without a causal mask, no query of sentence 0 may read its [PAD] keys 3 and 4"
+assert not combined[0, 0, :, 3:].any(), "sentence 0: no query (not even a [PAD] query) may read the [PAD] keys 3 and 4"
 q, k, v = torch.randn(2, 2, 5, 8), torch.randn(2, 2, 5, 8), torch.randn(2, 2, 5, 8)
 real = torch.tensor([3, 5])
 for b in range(2):
@@ -536,8 +541,8 @@ plt.show()
 # ### A 0/1 float mask is *not* a mask
 #
 # The tokenizer's `attention_mask` holds 1 and 0. Passed as a float `attn_mask`, it is **added**: real keys
-# get $+1$, pads get $+0$, and the pads keep most of their weight. The softmax is unchanged by adding the same
-# constant everywhere, so a $+1$ on the real keys only rescales their weights by $e$. No error is raised.
+# get $+1$, pads get $+0$. Adding a constant to some scores only multiplies their softmax numerators by
+# $e^{1} \approx 2.7$: the pads keep a large share of the weight, and no error is raised.
 
 # %%
 torch.manual_seed(0)
@@ -559,8 +564,9 @@ try:
 except ValueError as error:
     print("The mask viewer refuses it:", error)
 plt.close("all")
+_, ax = plt.subplots(figsize=(10, 2.4))
 course.plot_mask(proper_additive[0, 0], batch_tokens[0], query_tokens=["all queries"], convention="additive",
-                 title="The additive mask that was meant (sentence 0)")
+                 ax=ax, title="The additive mask that was meant (sentence 0)")
 plt.show()
 
 # %% [markdown]
@@ -578,7 +584,8 @@ plt.show()
 #   that the corresponding position is not allowed to attend." (`nn.TransformerEncoderLayer`,
 #   `nn.TransformerDecoderLayer` and `nn.Transformer` pass their masks on to it.)
 #
-# So the same tensor means two opposite things. Draw one causal tensor under both readings:
+# (Lesson 05 built its masks in `nn.MultiheadAttention`'s convention.) So the same tensor means two opposite
+# things. Draw one causal tensor under both readings:
 
 # %%
 sdpa_causal = nn.Transformer.generate_square_subsequent_mask(causal_len) == 0   # True on and below the diagonal
@@ -622,6 +629,14 @@ print(f"MHA given SDPA's mask:      max |difference| = {(mha_inverted - correct)
 print(f"MHA given ~mask (the fix):  max |difference| = {(mha_fixed - correct).abs().max():.1e}")
 print(f"SDPA given MHA's mask:      max |difference| = {(sdpa_inverted - correct).abs().max():.3f}, "
       f"last row = {sdpa_inverted[0, -1, :3].numpy().round(3)}...")
+
+fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+course.plot_mask(~sdpa_causal, causal_tokens, convention="blocked", ax=axes[0],
+                 title="The fix: ~mask, as nn.MultiheadAttention reads it")
+course.plot_mask(~sdpa_causal, causal_tokens, convention="allowed", ax=axes[1],
+                 title="~mask, as scaled_dot_product_attention reads it")
+fig.tight_layout()
+plt.show()
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
 course.plot_attention(weights_fixed[0], causal_tokens, ax=axes[0], annotate=True,
@@ -880,11 +895,14 @@ plt.show()
 # check the arithmetic of the loss.
 
 # %%
-from transformers import GPT2Config, GPT2LMHeadModel  # noqa: E402
+from transformers import GPT2Config, GPT2LMHeadModel
 
 torch.manual_seed(0)
-tiny_gpt = GPT2LMHeadModel(GPT2Config(vocab_size=tokenizer.vocab_size, n_embd=64, n_layer=2, n_head=4,
-                                      n_positions=64, pad_token_id=tokenizer.pad_token_id)).eval()
+tiny_gpt = GPT2LMHeadModel(GPT2Config(
+    vocab_size=tokenizer.vocab_size, n_embd=64, n_layer=2, n_head=4, n_positions=64,
+    pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.cls_token_id, eos_token_id=tokenizer.sep_token_id,
+)).eval()
+tiny_gpt.loss_type = "ForCausalLM"   # GPT-2's class name predates the loss registry of transformers: name the loss
 
 prompts = ["translate to french: cat", "translate to french: the black dog"]
 completions = ["chat", "le chien noir"]
@@ -1069,9 +1087,17 @@ short_alone = F.scaled_dot_product_attention(q[:1, :, :n_real], k[:1, :, :n_real
 for name, mask in [("key axis", key_axis), ("query axis", query_axis)]:
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     print(f"{name:>10}: max |real outputs - sentence alone| = {(out[:1, :, :n_real] - short_alone).abs().max():.2e}")
-course.plot_mask(query_axis[0, 0].expand(seq_len, seq_len), batch_tokens[0], convention="allowed",
+fig, axes = plt.subplots(1, 2, figsize=(15, 6))
+course.plot_mask(key_axis[0, 0].expand(seq_len, seq_len), batch_tokens[0], convention="allowed", ax=axes[0],
+                 title="Right: padding mask on the key axis (columns)")
+course.plot_mask(query_axis[0, 0].expand(seq_len, seq_len), batch_tokens[0], convention="allowed", ax=axes[1],
                  title="Wrong: padding mask on the query axis (rows)")
+fig.tight_layout()
 plt.show()
+
+# %% [markdown]
+# **Takeaway:** every one of these bugs keeps all shapes and raises no error; draw the mask with its
+# convention, and test behaviour (perturb what must not matter) rather than shapes.
 
 # %% [markdown]
 # ## Summary

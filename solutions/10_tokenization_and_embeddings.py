@@ -366,8 +366,8 @@ assert bpe_encode("newest", merges_for_test) == ["newest"], bpe_encode("newest",
 assert bpe_encode("xyz", merges_for_test) == ["x", "y", "z"], "characters that no merge touches stay single"
 print("Self-check passed.")
 ### BEGIN HIDDEN TESTS
-import random as _random
-import re as _re
+import random as _random  # each test cell stands alone
+import re as _re  # noqa: F811
 
 got = bpe_encode("abc", [("b", "c"), ("a", "b")])
 assert got == ["a", "bc"], (
@@ -765,7 +765,7 @@ to_small = torch.full((byte_bpe.get_vocab_size(),), -100)
 to_small[vocab_in_use] = torch.arange(len(vocab_in_use))  # token id -> row of the small model (-100 stays -100)
 
 
-def train_bigram(input_ids: torch.Tensor, labels: torch.Tensor, steps: int = 200) -> nn.Embedding:
+def train_bigram(input_ids: torch.Tensor, labels: torch.Tensor, steps: int = 100) -> nn.Embedding:
     """Fit next-token logits ``table[current] -> next`` with cross-entropy; labels equal to -100 are ignored.
 
     The table has one row and one column per token id in ``vocab_in_use`` (a tiny model trains fast).
@@ -773,7 +773,7 @@ def train_bigram(input_ids: torch.Tensor, labels: torch.Tensor, steps: int = 200
     torch.manual_seed(0)
     n_tokens = len(vocab_in_use)
     table = nn.Embedding(n_tokens, n_tokens)
-    optimizer = torch.optim.Adam(table.parameters(), lr=0.1)
+    optimizer = torch.optim.Adam(table.parameters(), lr=0.2)
     inputs, targets = to_small[input_ids], torch.where(labels == -100, -100, to_small[labels.clamp(min=0)])
     for _ in range(steps):
         logits = table(inputs[:, :-1])  # (batch, seq_len - 1, n_tokens): predict position t + 1 from t
@@ -803,9 +803,11 @@ for name, labels in [("labels masked by id  ", labels_by_id), ("labels masked by
           f"{generate(bigram, 'The dog')!r}")
 
 # %% [markdown]
-# Trained with labels masked by id, the model gives the end of text almost no probability and rambles on
-# until `max_new_tokens`; trained with labels masked by the attention mask, it stops after the full stop.
-# The same happens to a real GPT-2 fine-tune, only less visibly (outputs that never end).
+# Trained with labels masked by id, the model never saw a single target after a full stop (in these stories a
+# `.` is always followed by `<|endoftext|>`, and every one of those labels was `-100`). Its row for `.` is still
+# the random initialisation, $P(\text{end}) \approx 1/40$, and generation rambles on until `max_new_tokens`.
+# Trained with labels masked by the attention mask, it stops right after the full stop. A pretrained GPT-2
+# fine-tuned with masked EOS labels drifts the same way: the longer it trains, the less its answers end.
 #
 # **Fixes** (any one): build the labels from the `attention_mask` (or from the known sequence lengths); or
 # add a **dedicated** pad token, `tokenizer.add_special_tokens({"pad_token": "<|pad|>"})` followed by
@@ -1010,8 +1012,8 @@ print("tokenizer:", tokenizer.convert_ids_to_tokens(tokenizer(sentences[1], trun
 # tokenizer truncate (`truncation=True, max_length=...`), or truncate first and add special tokens after.
 #
 # **4. Right padding for batched generation.** A decoder predicts the next token from the last position; with
-# right padding that position is `[PAD]` for the shorter prompts. Fix: `padding_side="left"` for generation
-# (lesson 09's masks, and the `attention_mask`, still have to be passed).
+# right padding that position is `[PAD]` for the shorter prompts. Fix: `padding_side="left"` for generation,
+# and pass the `attention_mask` so that the left pads are ignored.
 #
 # **5. `F.one_hot(ids)` without `num_classes`.** The width is guessed as `ids.max() + 1`, so it changes with the
 # batch and no longer matches the `(V, d)` matrix:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-
-from course.diagrams import FLOW_POINTS, plot_encoder_decoder  # noqa: E402
+from course.diagrams import FLOW_POINTS, plot_encoder_decoder
 
 
 def _texts(ax) -> list[str]:

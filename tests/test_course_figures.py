@@ -1,4 +1,4 @@
-"""Unit tests of course.overview: the pipeline diagram and the similarity heatmap."""
+"""Unit tests of the pipeline diagram (course.diagrams) and the similarity heatmap (course.plots)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from course.overview import plot_pipeline, plot_similarity
+from course import plot_pipeline, plot_similarity
 
 
 @pytest.fixture(autouse=True)
