@@ -36,7 +36,7 @@ test: install test-unit test-notebooks
 
 # Unit tests, grading round trips, drift, budgets, environment and the JupyterLab smoke test.
 test-unit:
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist load tests
 
 # Every solution notebook executed top to bottom, offline, one notebook per worker.
 test-notebooks:

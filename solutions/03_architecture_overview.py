@@ -259,7 +259,7 @@ print("a different source changes the decoder output:", not torch.allclose(decod
 #   x \leftarrow x + \operatorname{FFN}(\operatorname{LN}(x)),$$
 #
 # while the 2017 paper, BERT and `nn.Transformer` (by default) use the *post-norm* form
-# $x \leftarrow \operatorname{LN}(x + \operatorname{Sublayer}(x))$ (lesson 08 compares them). Either way, a
+# $x \leftarrow \operatorname{LN}(x + \operatorname{Sublayer}(x))$ (lesson 06 compares them). Either way, a
 # sub-layer can only *add to* a running vector, so it must return exactly the width it received: this is why
 # $d_\text{model}$ never changes inside the stack. Think of $x$ as a **stream** running from the embeddings
 # to the output head, and of every sub-layer as reading from it and writing an update into it.

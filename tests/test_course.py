@@ -144,7 +144,7 @@ def test_plot_positional_encoding_draws_matrix_and_similarity():
     fig = course.plot_positional_encoding(encoding)
     images = [ax.images[0] for ax in fig.axes if ax.images]
     np.testing.assert_allclose(images[0].get_array(), encoding.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(images[1].get_array(), (encoding @ encoding.T).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(images[1].get_array(), (encoding @ encoding.T).numpy(), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match=r"\(seq_len, d_model\).*encoding\[0\]"):
         course.plot_positional_encoding(torch.rand(1, 6, 4))
 

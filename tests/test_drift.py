@@ -6,7 +6,7 @@ import re
 
 import nbformat
 import pytest
-from conftest import LESSONS, lesson_params
+from conftest import LESSONS
 
 import grading
 
@@ -17,7 +17,7 @@ def normalised(notebook) -> str:
     return nbformat.writes(notebook)
 
 
-@pytest.mark.parametrize("slug", lesson_params())
+@pytest.mark.parametrize("slug", LESSONS)
 def test_solution_notebook_matches_its_text_twin(slug):
     built = manage.build_solution(manage.SOLUTIONS / f"{slug}.py")
     committed = (manage.SOLUTIONS / f"{slug}.ipynb").read_text()
@@ -25,7 +25,7 @@ def test_solution_notebook_matches_its_text_twin(slug):
         f"solutions/{slug}.ipynb differs from solutions/{slug}.py: run `python grader/manage.py generate {slug}`")
 
 
-@pytest.mark.parametrize("slug", lesson_params())
+@pytest.mark.parametrize("slug", LESSONS)
 def test_student_notebook_is_what_nbgrader_generates(slug, tmp_path):
     course = grading.new_course(tmp_path)
     generated = manage.generate_student_version(course, slug, manage.SOLUTIONS / f"{slug}.ipynb")
@@ -38,7 +38,7 @@ def solution_blocks(text: str, begin: str, end: str) -> list[str]:
     return [block.strip() for block in re.findall(rf"{begin}\n(.*?)\n\s*{end}", text, flags=re.S)]
 
 
-@pytest.mark.parametrize("slug", lesson_params())
+@pytest.mark.parametrize("slug", LESSONS)
 def test_student_notebook_leaks_no_solution_or_hidden_test(slug):
     solution = nbformat.read(manage.SOLUTIONS / f"{slug}.ipynb", as_version=4)
     student_text = "\n".join(cell.source for cell in nbformat.read(manage.NOTEBOOKS / f"{slug}.ipynb", as_version=4).cells)
@@ -51,7 +51,7 @@ def test_student_notebook_leaks_no_solution_or_hidden_test(slug):
             assert block not in student_text, f"hidden tests of {slug} appear in the student version"
 
 
-@pytest.mark.parametrize("slug", lesson_params())
+@pytest.mark.parametrize("slug", LESSONS)
 def test_notebooks_are_stripped_with_stable_ids(slug):
     for folder in (manage.SOLUTIONS, manage.NOTEBOOKS):
         notebook = nbformat.read(folder / f"{slug}.ipynb", as_version=4)

@@ -31,7 +31,6 @@ def run(command, cwd):
     return subprocess.run(command, cwd=cwd, env=grading.manage.nbgrader_env(), capture_output=True, text=True)
 
 
-@pytest.mark.xdist_group(SLUG)
 def test_instructor_workflow_exports_grades(tmp_path):
     course = grading.new_course(tmp_path / "course")
     release = grading.manage.generate_student_version(course, SLUG, grading.manage.SOLUTIONS / f"{SLUG}.ipynb")

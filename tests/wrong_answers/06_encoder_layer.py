@@ -1,0 +1,46 @@
+"""Typical wrong answers for lesson 06, graded together in one extra submission."""
+
+WRONG = {
+    # The activation is forgotten: two linear maps back to back collapse into one linear map.
+    "ex06_1": '''
+class PositionwiseFeedForward(nn.Module):
+    def __init__(self, d_model, d_ff, activation="relu", dropout=0.0):
+        super().__init__()
+        if activation not in ("relu", "gelu"):
+            raise ValueError(activation)
+        self.linear1 = nn.Linear(d_model, d_ff)
+        self.linear2 = nn.Linear(d_ff, d_model)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x):
+        return self.linear2(self.dropout(self.linear1(x)))
+''',
+    # Post-norm and pre-norm swapped (norm_first read the wrong way round).
+    "ex06_2": '''
+class EncoderLayer(nn.Module):
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", norm_first=False):
+        super().__init__()
+        self.self_attn = nn.MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=True)
+        self.ffn = PositionwiseFeedForward(d_model, dim_feedforward, activation, dropout)
+        self.norm1 = nn.LayerNorm(d_model)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.dropout1 = nn.Dropout(dropout)
+        self.dropout2 = nn.Dropout(dropout)
+        self.norm_first = norm_first
+
+    def forward(self, src, src_mask=None, src_key_padding_mask=None):
+        def sa(z):
+            return self.dropout1(self.self_attn(z, z, z, attn_mask=src_mask,
+                                                key_padding_mask=src_key_padding_mask)[0])
+        x = src
+        if not self.norm_first:
+            x = x + sa(self.norm1(x))
+            x = x + self.dropout2(self.ffn(self.norm2(x)))
+        else:
+            x = self.norm1(x + sa(x))
+            x = self.norm2(x + self.dropout2(self.ffn(x)))
+        return x
+''',
+    # The quiz: believes every layer's output is normalised in pre-norm.
+    "ex06_3": 'answer_06_3 = "a"\n',
+}
