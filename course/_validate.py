@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-ArrayLike = "torch.Tensor | np.ndarray"
 
 
 def to_numpy(x, name: str) -> np.ndarray:
@@ -38,3 +37,16 @@ def check_tokens(tokens: Sequence[str] | None, length: int, name: str, axis: str
             "pass one label per token"
         )
     return list(tokens)
+
+
+def axis_labels(tokens: Sequence[str] | None, query_tokens: Sequence[str] | None, q_len: int,
+                k_len: int) -> tuple[list[str] | None, list[str] | None]:
+    """Checked ``(key_labels, query_labels)`` of a ``(q_len, k_len)`` map.
+
+    The key labels serve for the queries too when the map is square and no query labels are given
+    (self-attention).
+    """
+    key_labels = check_tokens(tokens, k_len, "tokens", "key (last)")
+    if query_tokens is None and key_labels is not None and q_len == k_len:
+        return key_labels, key_labels
+    return key_labels, check_tokens(query_tokens, q_len, "query_tokens", "query (first)")

@@ -12,7 +12,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from course._validate import check_ndim, check_tokens, to_numpy
+from course._validate import axis_labels, check_ndim, check_tokens, to_numpy
 
 
 def plot_attention(
@@ -50,11 +50,7 @@ def plot_attention(
         hint="select one batch element and one head first, e.g. weights[0, head]" if array.ndim > 2 else "",
     )
     q_len, k_len = array.shape
-    key_labels = check_tokens(tokens, k_len, "tokens", "key (last)")
-    if query_tokens is None and key_labels is not None and q_len == k_len:
-        query_labels = key_labels
-    else:
-        query_labels = check_tokens(query_tokens, q_len, "query_tokens", "query (first)")
+    key_labels, query_labels = axis_labels(tokens, query_tokens, q_len, k_len)
 
     if ax is None:
         size = max(3.5, 0.45 * max(q_len, k_len) + 1.5)

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-from course._validate import check_ndim, check_tokens, to_numpy
+from course._validate import axis_labels, check_ndim, to_numpy
 
 CONVENTIONS = {
     "allowed": "True = may attend",   # torch.nn.functional.scaled_dot_product_attention, HF attention_mask=1
@@ -83,11 +83,7 @@ def plot_mask(
     check_ndim(allowed, 2, "mask", "(q_len, k_len)",
                hint="select one batch element (and head) first, e.g. mask[0]" if allowed.ndim > 2 else "")
     q_len, k_len = allowed.shape
-    key_labels = check_tokens(tokens, k_len, "tokens", "key (last)")
-    if query_tokens is None and key_labels is not None and q_len == k_len:
-        query_labels = key_labels
-    else:
-        query_labels = check_tokens(query_tokens, q_len, "query_tokens", "query (first)")
+    key_labels, query_labels = axis_labels(tokens, query_tokens, q_len, k_len)
 
     if ax is None:
         size = max(3.5, 0.4 * max(q_len, k_len) + 1.5)
