@@ -15,7 +15,7 @@ For each lesson ``solutions/NN_slug.py`` (the text twin a person edits, jupytext
 The tests (tests/test_drift.py) fail when a committed notebook or the README table differs from what this
 command produces now.
 
-Twin conventions (see CONTRIBUTING in README.md):
+Twin conventions (see "Writing or changing a lesson" in README.md):
     # %% nbgrader={"solution": true, "grade_id": "ex04_1"}            an answer cell
     # %% nbgrader={"grade": true, "grade_id": "ex04_1_test", "points": 2}   a locked, graded test cell
 Placeholders: ``{{COLAB_BADGE}}`` (title cell) and ``{{INSTALL_SPEC}}`` (the guarded Colab install cell).
