@@ -188,7 +188,7 @@ plt.show()
 # %% [markdown]
 # ## 2. The pipeline: text → tokens → vectors → attention layers → task head
 #
-# Every Transformer for text follows the same five stages. Here they are for MiniLM and our sentence, with
+# Every Transformer for text passes through the same five stages, linked by four steps. Here they are for MiniLM and our sentence, with
 # the real tensor shapes:
 #
 # 1. **Text → tokens.** The tokenizer maps the string to integer ids: `(batch, seq_len)`.
@@ -329,7 +329,7 @@ plt.show()
 #
 # It is the dot product of the two vectors **after** scaling each to length 1, so it depends only on their
 # directions: $\cos(3a, b) = \cos(a, b)$. That is what we want for embeddings, whose lengths vary for reasons
-# that have little to do with meaning (section 7 shows how a raw dot product misleads).
+# that have little to do with meaning (section 6 shows how a raw dot product misleads).
 #
 # A vector of length 0 has no direction. Like PyTorch, we divide by $\max(\lVert a \rVert, \varepsilon)
 # \cdot \max(\lVert b \rVert, \varepsilon)$ with a small $\varepsilon$ (`eps = 1e-8`), so that a zero vector

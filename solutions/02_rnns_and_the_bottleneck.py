@@ -349,8 +349,9 @@ for batch, seq_len, input_size, hidden_size, seed in [(2, 9, 3, 6, 20), (5, 1, 2
 # \end{aligned}
 # $$
 #
-# When $f_t \approx 1$ and $i_t \approx 0$, the cell is copied unchanged: $\partial c_t / \partial c_{t-1} =
-# f_t$ has no weight matrix in it, so gradients can travel back many steps. `nn.LSTM` stores the four gates
+# When $f_t \approx 1$ and $i_t \approx 0$, the cell is copied unchanged: along the cell's own path
+# $c_{t-1} \to c_t$ the Jacobian is $\operatorname{diag}(f_t)$, with no weight matrix in it, so gradients can
+# travel back many steps along it. `nn.LSTM` stores the four gates
 # **stacked** in one matrix, in the order $i, f, g, o$: `weight_ih_l0` is `(4·hidden, input)`.
 # Let us recompute one step by hand. We write the pre-activations in the "concatenated" form found in many
 # texts: one matrix $[W_{ih}\; W_{hh}]$ applied to $[x_t; h_{t-1}]$, and one bias $b_{ih} + b_{hh}$.
@@ -397,7 +398,9 @@ print("forget gate of sequence 0:", f_gate[0])
 #
 # There are $T - t$ factors $D_k W_{hh}$. Each entry of $D_k$ is at most 1, so the norm is at most
 # $\lVert W_{ih} \rVert \cdot \lVert W_{hh}\rVert^{T-t}$: when the recurrent weights are small
-# ($\lVert W_{hh} \rVert < 1$) the gradient shrinks **geometrically** with the distance $T - t$ (Bengio,
+# ($\lVert W_{hh} \rVert < 1$, largest singular value, is a sufficient condition; over long distances what
+# decides is the spectral radius of $W_{hh}$, shrunk further by the $\tanh'$ factors — 0.6 here, although
+# $\lVert W_{hh} \rVert_2 \approx 1.1$) the gradient shrinks **geometrically** with the distance $T - t$ (Bengio,
 # Simard & Frasconi, 1994; Pascanu, Mikolov & Bengio, 2013). The same Jacobian carries the training signal
 # backwards: an error at step $T$ barely reaches the weights' use at step $t$, so the network cannot *learn*
 # to use distant context.
@@ -584,7 +587,7 @@ plt.show()
 # ### Exercise 02.4 — Read the curve (1 point)
 #
 # For a tanh RNN whose recurrent weights are small (here PyTorch's default initialisation, largest
-# eigenvalue of $W_{hh}$ about 0.6), what does the curve of $\lVert \partial h_T / \partial x_t \rVert$
+# |eigenvalue| — the spectral radius — of $W_{hh}$ about 0.6), what does the curve of $\lVert \partial h_T / \partial x_t \rVert$
 # against the distance $T - t$ show, and what does it imply?
 #
 # - (a) It grows with distance: the earliest inputs dominate the final state, which is why RNNs forget
@@ -622,16 +625,17 @@ assert answer_02_4 == "b", (
 # advance. A layer without recurrence — a linear map applied to every position, or the attention of the next
 # lessons — has no such dependency: all $T$ positions go through **one** batched matrix product.
 #
-# Below we time, for growing lengths $T$, (1) a Python loop over `nn.RNNCell`, (2) `nn.RNN`, which runs the
-# same loop in C++, and (3) one `nn.Linear` applied to all positions at once, which does about the same
-# arithmetic as the RNN's input and recurrent products. Each timing is the median of several repeats
+# Below we time, for growing lengths $T$, (1) a Python loop over `nn.RNNCell`, (2) `nn.RNN`, which batches the
+# input projection over all steps and runs the recurrent loop in C++, and (3) one `nn.Linear` of width
+# $64 \to 128$ applied to all positions at once, which does the same arithmetic as the RNN's input and
+# recurrent products together. Each timing is the median of several repeats
 # (`timeit`). Exact numbers depend on your machine and on what else runs on it.
 
 # %%
 timing_batch, timing_width = 16, 64
 cell = nn.RNNCell(timing_width, timing_width)
 full_rnn = nn.RNN(timing_width, timing_width, batch_first=True)
-position_wise = nn.Linear(timing_width, timing_width)
+position_wise = nn.Linear(timing_width, 2 * timing_width)  # as many multiply-adds as W_ih x + W_hh h
 
 
 def rnn_loop(x: torch.Tensor) -> torch.Tensor:

@@ -60,7 +60,8 @@ def count(module: nn.Module) -> int:
 # (the **source**), write it in another (the **target**), one token at a time. Its diagram has two towers:
 #
 # 1. **Embeddings + positions.** Each token id becomes a learned vector of width $d_\text{model}$, plus a
-#    vector that encodes its position (lesson 11): $x_0 = E[\text{ids}] + P[\text{positions}]$.
+#    vector that encodes its position (lesson 11): $x_0 = \sqrt{d_\text{model}}\,E[\text{ids}] + P[\text{positions}]$
+#    (the 2017 paper scales the embeddings by $\sqrt{d_\text{model}}$; lesson 12 explains why).
 # 2. **Encoder: $N$ identical layers.** Each layer lets every source token look at every other one
 #    (self-attention), then transforms each token on its own (feed-forward network). Its output is called the
 #    **memory**: one vector per source token.

@@ -52,10 +52,10 @@ torch.set_printoptions(precision=3, sci_mode=False)
 # gives a score, the scores become weights that sum to 1, and the answer is the weighted average of **all**
 # the values.
 #
-# An everyday picture: a shop assistant serving a queue. Each customer (a *key*) says what they want; the
-# assistant (a *query*) listens to everyone but pays more attention to the customers whose request matches
-# what the assistant can help with, and what the assistant takes away (the *output*) is a blend of what
-# each customer brought (the *values*), weighted by that attention.
+# An everyday picture: a shop assistant serving a queue. Each customer shows a label saying what they bring
+# (a *key*). The assistant has a request in mind (the *query*) and listens to everyone, but pays more
+# attention to the customers whose label matches the request. What the assistant takes away (the *output*)
+# is a blend of what each customer brought (the *values*), weighted by that attention.
 #
 # In a Transformer every token plays all three roles. From its vector $x_i$ the model computes, with three
 # learned matrices,
@@ -130,9 +130,9 @@ print("raw scores:", tuple(raw_scores.shape), "= (batch, heads, q_len, k_len)")
 head_widths = [4, 16, 64, 256, 1024]
 std_unscaled, std_scaled, top_weight_unscaled, top_weight_scaled = [], [], [], []
 for d_k in head_widths:
-    q_sample = torch.randn(2000, 16, d_k)  # 2000 queries... against 16 keys each
+    q_sample = torch.randn(2000, 1, d_k)   # 2000 queries, each against its own 16 keys
     k_sample = torch.randn(2000, 16, d_k)
-    dots = (q_sample[:, :1] @ k_sample.transpose(-2, -1)).squeeze(1)  # (2000, 16)
+    dots = (q_sample @ k_sample.transpose(-2, -1)).squeeze(1)  # (2000, 16)
     std_unscaled.append(dots.std().item())
     std_scaled.append((dots / math.sqrt(d_k)).std().item())
     top_weight_unscaled.append(torch.softmax(dots, dim=-1).max(dim=-1).values.mean().item())
@@ -208,6 +208,7 @@ assert torch.isclose(scores_check[1, 2, 4, 6], by_hand, atol=1e-5), (
     f"score[1, 2, 4, 6] should be q·k/sqrt(d_k) = {by_hand:.4f}, got {scores_check[1, 2, 4, 6]:.4f}")
 print("Self-check passed: shape and scale are right.")
 ### BEGIN HIDDEN TESTS
+torch.manual_seed(10)
 for shape_q, shape_k in [((4, 9), (6, 9)), ((3, 2, 1, 64), (3, 2, 10, 64)), ((5, 1), (5, 1))]:
     q_hidden, k_hidden = torch.randn(shape_q), torch.randn(shape_k)
     expected = torch.einsum("...id,...jd->...ij", q_hidden, k_hidden) / math.sqrt(shape_q[-1])

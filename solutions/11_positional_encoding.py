@@ -132,6 +132,8 @@ assert encoding_check.dtype == torch.float32, f"expected float32, got {encoding_
 assert torch.allclose(encoding_check[0], torch.tensor([0.0, 1.0] * 8)), "position 0 must be sin(0)=0, cos(0)=1 in every pair"
 angle = 7 / 10000 ** (4 / 16)  # position 7, pair i = 2 (dimensions 4 and 5)
 assert math.isclose(encoding_check[7, 4].item(), math.sin(angle), abs_tol=1e-6), "PE[7, 4] should be sin(7 / 10000^(4/16))"
+assert math.isclose(encoding_check[7, 5].item(), math.cos(angle), abs_tol=1e-6), (
+    "PE[7, 5] should be cos(7 / 10000^(4/16)): the cosine of a pair uses the SAME angle as its sine")
 print("Self-check passed.")
 ### BEGIN HIDDEN TESTS
 from transformers.models.marian.modeling_marian import MarianSinusoidalPositionalEmbedding
@@ -168,8 +170,9 @@ plt.show()
 
 # %% [markdown]
 # Left: fast oscillations in the first dimensions, slow ones in the last. Right: the similarity of two
-# positions is largest on the diagonal and depends (almost) only on their distance — every diagonal
-# band has one colour.
+# positions is largest on the diagonal and depends only on their distance — every diagonal band has one
+# colour. That is exact: $PE(p) \cdot PE(q) = \sum_i \big(\sin \omega_i p \sin \omega_i q + \cos \omega_i p \cos
+# \omega_i q\big) = \sum_i \cos\big(\omega_i (p - q)\big)$.
 #
 # **Takeaway:** each pair of dimensions is a clock hand turning at its own speed; together they give every
 # position a unique, smoothly varying code.
@@ -183,6 +186,9 @@ plt.show()
 # $$\begin{pmatrix} \sin \omega(pos+k) \\ \cos \omega(pos+k) \end{pmatrix} =
 #   \begin{pmatrix} \cos \omega k & \sin \omega k \\ -\sin \omega k & \cos \omega k \end{pmatrix}
 #   \begin{pmatrix} \sin \omega\,pos \\ \cos \omega\,pos \end{pmatrix}.$$
+#
+# (In the order (sin, cos) the point moves clockwise, so this matrix is a rotation by $-\omega k$ in the usual
+# orientation. RoPE, in section 5, uses the counter-clockwise matrix: mind the signs.)
 #
 # The rotation depends on the offset $k$, not on $pos$: one fixed linear map turns the encoding of any
 # position into the encoding of the position $k$ steps later. That is why the authors hoped the model could
@@ -217,7 +223,7 @@ for name, offset in (("correct, same exponent", 0), ("bug: (2i+1)/d for the cosi
     print(f"{name:32s} max |R_k PE(pos) - PE(pos+k)| = {error:.2e}")
 
 # %% [markdown]
-# With the bug the rotation property is lost (errors of order 0.1, not $10^{-16}$), and the pairs do not
+# With the bug the rotation property is lost (errors of order 1, not $10^{-16}$), and the pairs do not
 # even lie on the unit circle any more. The bug is invisible in a heatmap — only a numeric test shows it.
 #
 # **Takeaway:** sinusoidal encodings turn a shift by $k$ into a fixed rotation of each pair; that relative
@@ -321,7 +327,12 @@ torch.testing.assert_close(rotated_check[..., 0, :], x_check[..., 0, :],
                            msg="position 0 is rotated by angle 0: it must be unchanged")
 torch.testing.assert_close(rotated_check.norm(dim=-1), x_check.norm(dim=-1), atol=1e-5, rtol=1e-5,
                            msg="a rotation preserves the norm of every vector")
-print("Self-check passed: RoPE keeps shapes and norms.")
+point = torch.zeros(2, 2)
+point[:, 0] = 1.0  # (x_0, x_1) = (1, 0) at positions 0 and 1
+turned_check = apply_rope(point)[1]
+assert torch.allclose(turned_check, torch.tensor([math.cos(1.0), math.sin(1.0)]), atol=1e-6), (
+    f"at position 1, pair 0 turns by +1 radian: (1, 0) -> (cos 1, sin 1) = (0.540, 0.841); got {turned_check.tolist()}")
+print("Self-check passed: RoPE keeps shapes and norms and turns the right way.")
 ### BEGIN HIDDEN TESTS
 # The first pair rotates by exactly m radians (theta_0 = 1): check direction and angle.
 unit = torch.zeros(1, 6, 4)
@@ -367,7 +378,8 @@ for shape, base in [((2, 4, 9, 16), 10000.0), ((1, 1, 5, 64), 500000.0), ((3, 7,
 
 # %% [markdown]
 # **Takeaway:** RoPE rotates queries and keys by position-dependent angles; norms are kept and attention
-# scores depend only on relative offsets, which is why it extends more gracefully than a learned table.
+# scores depend only on relative offsets. Unlike a learned table it has no hard cap on the length, though
+# quality still degrades beyond the training length unless the rotation is rescaled.
 
 # %% [markdown]
 # ## 6. Common mistakes
