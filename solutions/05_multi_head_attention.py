@@ -159,7 +159,8 @@ print("weights of query tok3 in the single head:", one_head_for_both[3].numpy().
 # 2. **Stack the $h$ projections into one matrix.** Putting $W_1^Q, \dots, W_h^Q$ side by side gives one
 #    $d_{\text{model}} \times d_{\text{model}}$ matrix $W^Q$; one `nn.Linear(d_model, d_model)` computes all heads'
 #    queries in one product, and head $i$'s queries are output features $i\,d_{\text{head}}$ to
-#    $(i+1)\,d_{\text{head}} - 1$. The cell below checks this on numbers.
+#    $(i+1)\,d_{\text{head}} - 1$ (counting heads from 0, as in the code below). The cell below checks this on
+#    numbers.
 
 # %%
 torch.manual_seed(0)
@@ -189,8 +190,9 @@ print("equal to features 4..7 of the big projection:", torch.allclose(all_querie
 # not $d_{\text{model}}$ (lesson 04's argument, applied per head).
 #
 # PyTorch's `nn.MultiheadAttention` stores the three input projections stacked in one parameter,
-# `in_proj_weight` of shape `(3 * d_model, d_model)` = $[W^Q; W^K; W^V]$ (PyTorch's `nn.Linear` keeps weights as
-# `(out_features, in_features)`, the transpose of the paper's matrices), plus `out_proj`:
+# `in_proj_weight` of shape `(3 * d_model, d_model)` = $[W^{Q\top}; W^{K\top}; W^{V\top}]$, each block
+# $d_{\text{model}} \times d_{\text{model}}$ (PyTorch's `nn.Linear` keeps weights as `(out_features, in_features)`,
+# the transpose of the paper's matrices, which multiply row vectors from the right), plus `out_proj`:
 
 # %%
 for name, parameter in nn.MultiheadAttention(d_model, num_heads, batch_first=True).named_parameters():
@@ -727,8 +729,8 @@ for d_model, num_heads, batch, q_len, k_len, causal, seed in ((32, 8, 2, 5, 5, T
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Takeaway:** a head is a full-width projection into a small subspace, not a slice of the features; and the
-# softmax temperature belongs to the head ($\sqrt{d_{\text{head}}}$), not to the model.
+# **Takeaway:** a module can run, return the right shapes and still be wrong; count its parameters, and compare
+# it with a reference in tests built to isolate one property at a time.
 
 # %% [markdown]
 # ## 6. What MiniLM's heads do
@@ -885,25 +887,26 @@ assert answer_05_3 == "b", ("the '[CLS] sink' grid is bright in layers 1-4: most
 # %% [markdown]
 # ## 7. Common mistakes
 #
-# **1. Scaling by $\sqrt{d_{\text{model}}}$ instead of $\sqrt{d_{\text{head}}}$.** Each head dots vectors of
-# width $d_{\text{head}}$; dividing by $\sqrt{d_{\text{model}}}$ shrinks every score by $\sqrt{h}$ more, so
-# every softmax is too flat. Measured on MiniLM's real queries and keys of layer 0 (heads of width 32,
-# $\sqrt{12} \approx 3.5$ times too flat):
+# **1. A scale that does not match the vectors being dotted.** Lesson 04's $1/\sqrt{d}$ must use the width of
+# the vectors that are actually dotted together (section 3). A scale taken from a width $h$ times too large
+# shrinks every score by $\sqrt{h}$, so every softmax is too flat; nothing crashes. Measured on MiniLM's real
+# queries and keys of layer 0, with a scale $\sqrt{12} \approx 3.5$ times too large:
 
 # %%
 with torch.no_grad():
     hidden = minilm_output.hidden_states[0]                                  # (1, len, 384)
     q = layer_0.self.query(hidden).view(1, -1, 12, 32).transpose(1, 2)       # (1, heads, len, 32)
     k = layer_0.self.key(hidden).view(1, -1, 12, 32).transpose(1, 2)
-    right = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(32), dim=-1)   # 1/sqrt(d_head)
-    wrong = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(384), dim=-1)  # 1/sqrt(d_model)
-print(f"mean largest weight per query: 1/sqrt(d_head) -> {right.max(-1).values.mean():.2f}, "
-      f"1/sqrt(d_model) -> {wrong.max(-1).values.mean():.2f}")
+    right = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(32), dim=-1)   # the right scale
+    wrong = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(32 * 12), dim=-1)  # sqrt(12) times too large
+print(f"mean largest weight per query: right scale -> {right.max(-1).values.mean():.2f}, "
+      f"scale sqrt(12) times too large -> {wrong.max(-1).values.mean():.2f}")
 print(f"the previous-token head's weight on the previous token: {right[0, 2].diagonal(-1).mean():.2f} -> "
       f"{wrong[0, 2].diagonal(-1).mean():.2f}")
 
 # %% [markdown]
-# Fix: `scores = q @ k.transpose(-2, -1) / math.sqrt(d_head)`.
+# Fix: re-read section 3 for the width that belongs in the scale, and test against `nn.MultiheadAttention`
+# with several numbers of heads — a wrong temperature never shows in the shapes.
 #
 # **2. Splitting heads with a reshape but no transpose.** `x.reshape(batch, heads, len, d_head)` on a
 # `(batch, len, d_model)` tensor runs without error but fills each "head" with pieces of *different tokens*.
@@ -962,9 +965,9 @@ print("wrong: sentence 2 weight on its padding keys =", wrong_weights[1, :, 2:].
 # convention="blocked")` when in doubt. Lesson 09 is all about masks.
 #
 # **4. Slicing the input features per head.** A head that projects only its $d_{\text{model}}/h$ slice of the
-# token vector (the first bug of Exercise 05.2) has $h$ times fewer projection weights and cannot combine
-# features from different slices; nothing crashes. Fix: every $W_i^Q$, $W_i^K$, $W_i^V$ is
-# `nn.Linear(d_model, d_head)`; check the parameter count, $4d^2 + 4d$.
+# token vector has $h$ times fewer projection weights and cannot combine features from different slices;
+# nothing crashes. Section 3 says what a head must read; the parameter count, $4d^2 + 4d$ like
+# `nn.MultiheadAttention`'s, gives the bug away.
 
 # %% [markdown]
 # ## Summary
@@ -993,8 +996,9 @@ print("wrong: sentence 2 weight on its padding keys =", wrong_weights[1, :, 2:].
 #   and induction heads.
 # - G. Xiao, Y. Tian, B. Chen, S. Han, M. Lewis (2023), *Efficient Streaming Language Models with Attention Sinks*.
 # - N. Shazeer (2019), *Fast Transformer Decoding: One Write-Head is All You Need* (multi-query attention), and
-#   J. Ainslie et al. (2023), *GQA: Training Generalized Multi-Query Transformer Models* — heads that share keys
-#   and values, used by most recent LLMs.
+#   J. Ainslie, J. Lee-Thorp, M. de Jong, Y. Zemlyanskiy, F. Lebrón, S. Sanghai (2023), *GQA: Training
+#   Generalized Multi-Query Transformer Models from Multi-Head Checkpoints* (EMNLP) — heads that share keys and
+#   values, used by most recent LLMs.
 # - W. Wang, F. Wei, L. Dong, H. Bao, N. Yang, M. Zhou (2020), *MiniLM: Deep Self-Attention Distillation for
 #   Task-Agnostic Compression of Pre-Trained Transformers*.
 # - J. Vig (2019), *A Multiscale Visualization of Attention in the Transformer Model* (BertViz).

@@ -151,7 +151,8 @@ print("FFN without activation == one linear map:", torch.allclose(without_activa
 #   `nn.TransformerEncoderLayer(activation="gelu")` uses); any other string raises a `ValueError`.
 # - `forward(x)`: `x` is `(..., d_model)` (any number of leading axes); return
 #   `linear2(dropout(activation(linear1(x))))`, shape `(..., d_model)`. This is exactly the FFN inside
-#   `nn.TransformerEncoderLayer`, dropout included.
+#   `nn.TransformerEncoderLayer`, dropout included: apply `dropout` once, exactly there (the tests compare your
+#   FFN with this formula in training mode under the same random seed).
 
 # %% nbgrader={"solution": true, "grade_id": "ex06_1"}
 class PositionwiseFeedForward(nn.Module):
@@ -198,11 +199,9 @@ print("Self-check passed: your FFN matches Linear -> ReLU -> Linear.")
 # GELU: the exact (erf) form, as nn.TransformerEncoderLayer(activation="gelu").
 torch.manual_seed(610)
 ffn_hidden = PositionwiseFeedForward(8, 32, activation="gelu").eval()
-for exact, name in ((False, "tanh approximation"), (True, "exact erf form")):
-    sequential_hidden = nn.Sequential(nn.Linear(8, 32), nn.GELU(approximate="none" if exact else "tanh"),
-                                      nn.Linear(32, 8))
-    sequential_hidden[0].load_state_dict(ffn_hidden.linear1.state_dict())
-    sequential_hidden[2].load_state_dict(ffn_hidden.linear2.state_dict())
+sequential_hidden = nn.Sequential(nn.Linear(8, 32), nn.GELU(approximate="none"), nn.Linear(32, 8))
+sequential_hidden[0].load_state_dict(ffn_hidden.linear1.state_dict())
+sequential_hidden[2].load_state_dict(ffn_hidden.linear2.state_dict())
 x_hidden = torch.randn(3, 7, 8) * 2
 got = ffn_hidden(x_hidden)
 relu_version = sequential_hidden[2](F.relu(sequential_hidden[0](x_hidden)))
@@ -231,6 +230,15 @@ assert not torch.allclose(ffn_hidden(x_hidden), ffn_hidden(x_hidden)), (
     "with dropout=0.5 in train mode two calls should differ: create nn.Dropout(dropout) and use it in forward")
 ffn_hidden.eval()
 torch.testing.assert_close(ffn_hidden(x_hidden), ffn_hidden(x_hidden), msg="in eval mode dropout must be off")
+# Where the dropout goes: same random seed, same mask, compared with linear2(dropout(relu(linear1(x)))).
+ffn_hidden.train()
+torch.manual_seed(611)
+got = ffn_hidden(x_hidden)
+torch.manual_seed(611)
+expected = ffn_hidden.linear2(F.dropout(F.relu(ffn_hidden.linear1(x_hidden)), 0.5, training=True))
+torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-4,
+                           msg="in train mode, dropout goes once on activation(linear1(x)), before linear2 - not "
+                               "on the input and not after linear2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -293,10 +301,10 @@ print("eval  mode, same input twice, same output?", torch.equal(reference_layer(
 # goes through a LayerNorm after every sub-layer, and the gradient that reaches layer $l$ has been multiplied
 # by the Jacobians of all the LayerNorms above it. Xiong et al. (2020) showed that at initialisation this
 # makes the gradients of a post-norm Transformer largest in its **top** layers, which is why post-norm models
-# need a learning-rate warm-up (lesson 13) and become hard to train as they get deeper; pre-norm models train
-# without warm-up and stack to hundreds of layers. The price of pre-norm: the stream grows with depth, so a
-# **final LayerNorm** is added after the last layer (GPT-2's `ln_f`), and a well-tuned post-norm model is
-# sometimes slightly better when it does train (Liu et al., 2020).
+# need a learning-rate warm-up (lesson 13) and become hard to train as they get deeper; pre-norm models are
+# much less sensitive to warm-up (Xiong et al. trained them without it) and stack deeper. The price of
+# pre-norm: the stream grows with depth, so a **final LayerNorm** is added after the last layer (GPT-2's
+# `ln_f`), and a well-tuned post-norm model is sometimes slightly better when it does train (Liu et al., 2020).
 #
 # Let us measure this at initialisation in two 48-layer stacks built from `nn.TransformerEncoderLayer`:
 # the scale (RMS) of the residual stream after each layer, and the norm of the gradient of a simple
@@ -351,7 +359,8 @@ print(f"smallest gradient, relative to the top layer: post-norm {min(post_gradie
 #   layer, and each layer above adds its own contribution on the way down.
 #
 # **Takeaway:** post-norm normalises the stream, pre-norm normalises only what enters each sub-layer; the
-# untouched identity path of pre-norm gives even gradients at initialisation and stable deep training.
+# untouched identity path of pre-norm gives gradients that never shrink on the way down, and stabler deep
+# training.
 
 # %% [markdown]
 # ## 5. Build the encoder layer
@@ -382,6 +391,10 @@ print(f"smallest gradient, relative to the top layer: post-norm {min(post_gradie
 #     - `norm_first=True` (pre-norm): `x = x + SA(norm1(x))`, then `x = x + FF(norm2(x))`;
 #
 #     where `SA(z) = dropout1(self_attn(z, z, z, ...)[0])` and `FF(z) = dropout2(ffn(z))`.
+#
+#   In training mode the tests compare your layer with PyTorch's under the same random seed, so each dropout
+#   must be applied once, exactly where these formulas put it (the formulas fix the order of the random draws:
+#   `dropout1`, then the FFN's `dropout`, then `dropout2`).
 #
 # The helper below copies the weights of a PyTorch layer into yours and builds the pair used by the tests.
 # You can call `encoder_pair(norm_first=...)` yourself while you debug.
@@ -622,6 +635,23 @@ for norm_first in (False, True):
         assert not torch.allclose(layer_hidden(x_hidden), layer_hidden(x_hidden)), (
             f"{active} is never applied: use it on the output of the "
             f"{'attention' if active == 'dropout1' else 'feed-forward'} sub-layer, before the residual addition")
+# Where the dropouts go: training mode against PyTorch under the same random seed. The attention-weight
+# dropout is switched off in both layers (its random draws depend on how self_attn is called).
+for norm_first in (False, True):
+    reference_hidden, mine_hidden = encoder_pair(norm_first, dropout=0.3, seed=610)
+    reference_hidden.train()
+    mine_hidden.train()
+    reference_hidden.self_attn.dropout = mine_hidden.self_attn.dropout = 0.0
+    x_hidden, padding_hidden = padded_batch(seed=611)
+    torch.manual_seed(612)
+    expected = reference_hidden(x_hidden, src_key_padding_mask=padding_hidden)
+    torch.manual_seed(612)
+    got = mine_hidden(x_hidden, src_key_padding_mask=padding_hidden)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-4,
+                               msg=f"norm_first={norm_first}: in training mode your layer differs from PyTorch's "
+                                   "with the same random seed: dropout1 / dropout2 go on each sub-layer's output "
+                                   "only (before the residual addition, never after the norm or the sum), and the "
+                                   "FFN's dropout sits between its activation and linear2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -884,8 +914,8 @@ with torch.no_grad():
 # - Each sub-layer is wrapped in dropout, a **residual connection** and a **LayerNorm**: post-norm
 #   $\operatorname{LN}(x + F(x))$ in the 2017 paper and BERT/MiniLM, pre-norm $x + F(\operatorname{LN}(x))$
 #   in GPT-2 and most modern models.
-# - Pre-norm keeps an untouched identity path: even gradients at initialisation, no warm-up needed, deep
-#   stacks train; it needs a final LayerNorm because its stream grows.
+# - Pre-norm keeps an untouched identity path: gradients that never shrink on the way down, much less
+#   sensitivity to warm-up, deeper stacks that train; it needs a final LayerNorm because its stream grows.
 # - An encoder is $N$ such layers; MiniLM is six post-norm layers, and your `EncoderLayer` reproduces it.
 # - After the stack, a word's vector depends on its sentence: contextual embeddings.
 #

@@ -259,7 +259,9 @@ plt.show()
 #   - `self_attn` and `cross_attn`: **two separate** `nn.MultiheadAttention(d_model, nhead, dropout=dropout,
 #     batch_first=True)` (PyTorch calls the second one `multihead_attn`);
 #   - `linear1 = nn.Linear(d_model, dim_feedforward)`, `linear2 = nn.Linear(dim_feedforward, d_model)` and
-#     `dropout = nn.Dropout(dropout)` for the FFN `linear2(dropout(relu(linear1(x))))`;
+#     `dropout = nn.Dropout(dropout)` for the FFN `linear2(dropout(relu(linear1(x))))`, directly on the layer
+#     (do not reuse lesson 06's `PositionwiseFeedForward` here: these names mirror `nn.TransformerDecoderLayer`,
+#     so its weights copy one-to-one);
 #   - `norm1`, `norm2`, `norm3`: `nn.LayerNorm(d_model)`, one per sub-layer in order;
 #   - `dropout1`, `dropout2`, `dropout3`: `nn.Dropout(dropout)` on each sub-layer's output, before the residual
 #     addition; and stores `norm_first`.
@@ -272,6 +274,10 @@ plt.show()
 #     and `FF(z) = dropout3(linear2(dropout(relu(linear1(z)))))`, return `(batch, tgt_len, d_model)`:
 #     - post-norm (`norm_first=False`): `x = norm1(x + SA(x))`, `x = norm2(x + CA(x))`, `x = norm3(x + FF(x))`;
 #     - pre-norm (`norm_first=True`): `x = x + SA(norm1(x))`, `x = x + CA(norm2(x))`, `x = x + FF(norm3(x))`.
+#
+#   In training mode the tests compare your layer with PyTorch's under the same random seed, so each dropout
+#   must be applied once, exactly where these formulas put it (they fix the order of the random draws:
+#   `dropout1`, `dropout2`, the FFN's `dropout`, then `dropout3`).
 #
 # The layer does not build the causal mask itself: the caller passes it as `tgt_mask`, as in PyTorch. The
 # helpers below copy PyTorch's weights into your layer and build test inputs; use them while you debug.
@@ -515,9 +521,12 @@ for norm_first in (False, True):
                                        msg=f"norm_first={norm_first}: tokens from position {position} on "
                                            f"changed the outputs before position {position}")
 # Gradients reach both attention modules; dropout1/2/3 are all used in train mode.
+# (A random weighting of the output: the plain sum of a post-norm output is always 0, LayerNorm centres it.)
+torch.manual_seed(702)
 layer_hidden = DecoderLayer(32, 4, 64, dropout=0.0)
 tgt_hidden, memory_hidden, causal_hidden, memory_padding_hidden = decoder_inputs(seed=702)
-layer_hidden(tgt_hidden, memory_hidden, tgt_mask=causal_hidden).sum().backward()
+output = layer_hidden(tgt_hidden, memory_hidden, tgt_mask=causal_hidden)
+(output * torch.randn_like(output)).sum().backward()
 for name in ("self_attn", "cross_attn"):
     gradient = getattr(layer_hidden, name).in_proj_weight.grad
     assert gradient is not None and gradient.abs().sum() > 0, f"{name} receives no gradient: is it used in forward?"
@@ -531,6 +540,26 @@ for active in ("dropout1", "dropout2", "dropout3"):
             getattr(layer_hidden, other).p = 0.0
     assert not torch.allclose(layer_hidden(tgt_hidden, memory_hidden), layer_hidden(tgt_hidden, memory_hidden)), (
         f"{active} is never applied: use it on the output of its sub-layer, before the residual addition")
+# Where the dropouts go: training mode against PyTorch under the same random seed. The attention-weight
+# dropout is switched off in every attention module (its random draws depend on how the module is called).
+for norm_first in (False, True):
+    reference_hidden, mine_hidden = decoder_pair(norm_first, dropout=0.3, seed=704)
+    reference_hidden.train()
+    mine_hidden.train()
+    for attention in (reference_hidden.self_attn, reference_hidden.multihead_attn,
+                      mine_hidden.self_attn, mine_hidden.cross_attn):
+        attention.dropout = 0.0
+    tgt_hidden, memory_hidden, causal_hidden, memory_padding_hidden = decoder_inputs(seed=705)
+    kwargs = {"tgt_mask": causal_hidden, "memory_key_padding_mask": memory_padding_hidden}
+    torch.manual_seed(706)
+    expected = reference_hidden(tgt_hidden, memory_hidden, **kwargs)
+    torch.manual_seed(706)
+    got = mine_hidden(tgt_hidden, memory_hidden, **kwargs)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-4,
+                               msg=f"norm_first={norm_first}: in training mode your layer differs from PyTorch's "
+                                   "with the same random seed: dropout1 / dropout2 / dropout3 go on each sub-layer's "
+                                   "output only (before the residual addition, never after the norm or the sum), "
+                                   "and the FFN's dropout sits between relu and linear2")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -571,7 +600,8 @@ for active in ("dropout1", "dropout2", "dropout3"):
 # - For every step $t = 1, \dots, \text{tgt\_len}$: run the decoder on the prefix `tgt[:, :t]` with the causal mask
 #   of that prefix (`causal_blocked_mask(t)`), and keep the output at its **last** position.
 # - Return the kept vectors stacked along the position axis: `(batch, tgt_len, d_model)`.
-# - Do not run the decoder on the full target in one call.
+# - Call the decoder exactly once for each prefix length $1, \dots, \text{tgt\_len}$ (the tests count the calls);
+#   do not take the outputs from a single call on the whole target.
 
 # %% nbgrader={"solution": true, "grade_id": "ex07_2"}
 def decode_step_by_step(decoder: nn.Module, tgt: torch.Tensor, memory: torch.Tensor,
