@@ -133,8 +133,9 @@ print(f"largest |difference|: {gelu_gap.abs().max().item():.2e} at x = {x_fine[g
 # %% [markdown]
 # A difference of $5\times 10^{-4}$ is small, but not zero: a model trained with one form and run with the
 # other gives slightly different numbers (section 8 measures it on MiniLM). So which form does a model use?
-# It is written in its config. MiniLM is a BERT: its `hidden_act` is `"gelu"`, which `transformers` maps to the
-# exact form; GPT-2's config says `"gelu_new"`, the $\tanh$ form; LLaMA says `"silu"`.
+# It is written in its config, under a key that depends on the model family. MiniLM is a BERT: its `hidden_act`
+# is `"gelu"`, which `transformers` maps to the exact form; LLaMA's `hidden_act` is `"silu"`; GPT-2's config
+# names the key `activation_function` instead, with the value `"gelu_new"`, the $\tanh$ form.
 
 # %%
 tokenizer, model = course.load_minilm()
@@ -152,7 +153,8 @@ for config_name in ("gelu", "gelu_new", "gelu_pytorch_tanh", "silu", "relu"):
 
 # %% [markdown]
 # **Takeaway:** GELU comes in two forms; `"gelu"` (BERT, MiniLM) is the exact $\operatorname{erf}$ form,
-# `"gelu_new"` (GPT-2) the $\tanh$ form — read `hidden_act` in the config instead of guessing.
+# `"gelu_new"` (GPT-2) the $\tanh$ form — read `hidden_act` (BERT, LLaMA) or `activation_function` (GPT-2) in
+# the config instead of guessing.
 
 # %% [markdown]
 # ### Exercise 08.1 — GELU, both forms (3 points)
@@ -711,6 +713,13 @@ for shape in [(2, 3, 8), (5, 384)]:
     torch.testing.assert_close(ours, expected_check, atol=1e-5, rtol=1e-4,
                                msg=f"rms_norm differs from nn.RMSNorm(eps=1e-6) on shape {shape}: compute "
                                    "weight * x / sqrt(mean of x**2 over the last axis + eps), without centring")
+# Small values and a large eps: here it matters where eps goes.
+x_small = torch.full((2, 4), 0.05)
+with torch.no_grad():
+    expected_small = nn.RMSNorm(4, eps=0.01)(x_small)
+torch.testing.assert_close(rms_norm(x_small, torch.ones(4), eps=0.01), expected_small, atol=1e-5, rtol=1e-4,
+                           msg="with small inputs and eps=0.01 your rms_norm differs from nn.RMSNorm(4, eps=0.01): "
+                               "eps goes INSIDE the square root, sqrt(mean(x**2) + eps), not after it")
 print("Self-check passed: your rms_norm matches nn.RMSNorm.")
 ### BEGIN HIDDEN TESTS
 torch.manual_seed(840)
@@ -814,8 +823,8 @@ print(f"max |difference| of MiniLM's outputs with the wrong GELU: {(hidden_tanh 
 
 # %% [markdown]
 # Small — a reference check with a tolerance of $10^{-5}$ fails, and predictions near a decision boundary can
-# flip. Fix: use what `config.hidden_act` says (`"gelu"` → `nn.GELU()`, `"gelu_new"` →
-# `nn.GELU(approximate="tanh")`). And the $\tanh$ form is only right with its cubic term
+# flip. Fix: use what the config says — `hidden_act` for BERT and LLaMA, `activation_function` for GPT-2
+# (`"gelu"` → `nn.GELU()`, `"gelu_new"` → `nn.GELU(approximate="tanh")`). And the $\tanh$ form is only right with its cubic term
 # $0.044715\,x^3$ and the constant $\sqrt{2/\pi}$; without the cubic term the error grows to $0.03$.
 #
 # **2. The unbiased variance.** `x.var(-1)` and `x.std(-1)` divide by $d-1$. The output then has the wrong

@@ -235,8 +235,9 @@ mask = padding_mask(ids, pad_id=0)
 assert mask.dtype == torch.bool, f"the mask must be boolean, got dtype {mask.dtype}"
 assert mask.shape == (3, 1, 1, 6), f"expected shape (batch, 1, 1, seq_len) = (3, 1, 1, 6), got {tuple(mask.shape)}"
 q, k, v = torch.randn(3, 2, 6, 8), torch.randn(3, 2, 6, 8), torch.randn(3, 2, 6, 8)
+real_keys = (torch.arange(6)[None, :] < torch.tensor([4, 6, 2])[:, None]).view(3, 1, 1, 6)  # from the lengths
 torch.testing.assert_close(F.scaled_dot_product_attention(q, k, v, attn_mask=mask),
-                           attention_by_selection(q, k, v, ids[:, None, None, :] != 0), atol=1e-5, rtol=1e-5,
+                           attention_by_selection(q, k, v, real_keys), atol=1e-5, rtol=1e-5,
                            msg="masked attention differs from attention over the real keys only")
 print("Self-check passed.")
 ### BEGIN HIDDEN TESTS
@@ -308,7 +309,9 @@ plt.show()
 # **Takeaway:** causal = lower triangle, diagonal included: query $i$ reads keys $0..i$.
 
 # %% [markdown]
-# ### Exercise 09.2 — `causal_mask` (2 points)
+# ### Exercise 09.2 (a) — `causal_mask` (2 points)
+#
+# Exercise 09.2 has two parts: (a) builds the causal mask, (b) in section 4 combines it with a padding mask.
 #
 # Write `causal_mask(seq_len)`: a **boolean** tensor of shape `(seq_len, seq_len)`, **`True` = may attend**,
 # with `mask[i, j]` True exactly when `j <= i`. Build it yourself (for example from `torch.ones` and
@@ -372,6 +375,19 @@ def _check_causal_mask():
 
 
 _check_causal_mask()
+_saved_subsequent_mask = nn.Transformer.__dict__["generate_square_subsequent_mask"]
+
+
+def _forbidden_subsequent_mask(*args, **kwargs):
+    raise AssertionError("build the causal mask yourself (torch.ones + torch.tril, or by comparing position "
+                         "indices): calling nn.Transformer.generate_square_subsequent_mask is not allowed")
+
+
+nn.Transformer.generate_square_subsequent_mask = staticmethod(_forbidden_subsequent_mask)
+try:
+    causal_mask(4)
+finally:
+    nn.Transformer.generate_square_subsequent_mask = _saved_subsequent_mask
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -385,10 +401,10 @@ _check_causal_mask()
 # \;\to\; (\text{batch}, 1, q\_len, k\_len)$$
 #
 # (With "blocked" booleans it is an OR: a key is blocked if *either* mask blocks it — De Morgan's law. Mixing
-# the two conventions in one expression is the bug of Exercise 09.4.)
+# the two conventions in one expression is the bug of Exercise 09.3.)
 
 # %% [markdown]
-# ### Exercise 09.3 — `combine_masks` (2 points)
+# ### Exercise 09.2 (b) — `combine_masks` (2 points)
 #
 # Write `combine_masks(padding, causal=None)`:
 # - `padding`: bool `(batch, 1, 1, k_len)`, `True` = may attend (as returned by `padding_mask`);
@@ -418,7 +434,11 @@ def combine_masks(padding: torch.Tensor, causal: torch.Tensor | None = None) -> 
 # Self-check: a decoder mask for a padded batch, compared with attention over the allowed keys only.
 torch.manual_seed(3)
 padding = torch.tensor([[True, True, True, False, False], [True] * 5])[:, None, None, :]   # (2, 1, 1, 5)
-causal = nn.Transformer.generate_square_subsequent_mask(5) == 0                               # (5, 5)
+causal = torch.tensor([[1, 0, 0, 0, 0],
+                       [1, 1, 0, 0, 0],
+                       [1, 1, 1, 0, 0],
+                       [1, 1, 1, 1, 0],
+                       [1, 1, 1, 1, 1]], dtype=torch.bool)                                      # (5, 5) causal
 combined = combine_masks(padding, causal)
 assert combined.dtype == torch.bool, f"the mask must be boolean, got dtype {combined.dtype}"
 assert combined.shape == (2, 1, 5, 5), f"expected shape (batch, 1, q_len, k_len) = (2, 1, 5, 5), got {tuple(combined.shape)}"
@@ -648,7 +668,8 @@ plt.show()
 
 # %% [markdown]
 # Read the right-hand map: every query now attends **only to its strict future** — the exact opposite of a
-# causal model — and the last query, whose whole row is `True`, has nothing left and returns NaN. The other
+# causal model — and the last query, whose whole row is `True`, has nothing left and returns NaN (with the
+# default `need_weights=True` used here; section 7 shows that other code paths give zeros). The other
 # way round, SDPA given a "blocked" mask also attends to the future and *silently* returns zeros for the last
 # row (section 7 explains why zeros and not NaN). Training such a model raises no error; it learns to copy
 # the next token, then fails at generation time.
@@ -679,7 +700,7 @@ plt.show()
 # may attend; `nn.MultiheadAttention` and `nn.Transformer*`, True = blocked. Convert with `~`.
 
 # %% [markdown]
-# ### Exercise 09.4 — fix the combination (4 points)
+# ### Exercise 09.3 — fix the combination (4 points)
 #
 # A colleague wrote the self-attention mask of a decoder for `F.scaled_dot_product_attention`. It runs, has the
 # right shape — and is wrong. Here it is, applied to a small batch (pad id 0):
@@ -825,11 +846,29 @@ print("softmax with -inf:\n", torch.softmax(scores.masked_fill(~empty_row_mask, 
 print("softmax with finfo.min:\n", torch.softmax(scores.masked_fill(~empty_row_mask, large_negative), dim=-1))
 
 # %% [markdown]
-# What you get depends on the code path: a hand-written softmax and `nn.MultiheadAttention` give NaN (as in
-# section 6); since PyTorch 2.5, `F.scaled_dot_product_attention` detects fully-masked rows and returns
-# **zeros** for them (its "safe softmax", pytorch/pytorch PR #133882). With `finfo.min`, the row becomes
-# *uniform* over the blocked keys: finite, but meaningless. Do not rely on any of the three — make sure
-# those positions are never used.
+# What you get depends on the code path:
+# - a hand-written softmax gives NaN;
+# - since PyTorch 2.5, `F.scaled_dot_product_attention` detects fully-masked rows and returns **zeros** for
+#   them (its "safe softmax", pytorch/pytorch PR #133882);
+# - `nn.MultiheadAttention` gives NaN with its default `need_weights=True` (it then computes the weights itself,
+#   as in section 6) and on its inference fast path (`eval()` mode without autograd); with
+#   `need_weights=False` and autograd on, it hands the work to SDPA and returns zeros;
+# - with `finfo.min` instead of $-\infty$, the row becomes *uniform* over the blocked keys: finite, but
+#   meaningless.
+#
+# The `nn.MultiheadAttention` of section 6, given a mask whose last row is fully blocked, shows all of its cases:
+
+# %%
+mha_cases = [("need_weights=True (the default)", {}, False),
+             ("need_weights=False, eval() without autograd (fast path)", {"need_weights": False}, False),
+             ("need_weights=False, autograd on", {"need_weights": False}, True)]
+for label, options, autograd_on in mha_cases:
+    with torch.set_grad_enabled(autograd_on):
+        mha_out, _ = mha(x, x, x, attn_mask=sdpa_causal, **options)   # last row fully blocked (section 6)
+    print(f"{label:>56}: last row = {mha_out[0, -1, :3].detach().numpy().round(3)}...")
+
+# %% [markdown]
+# Do not rely on any of these behaviours — make sure those positions are never used.
 #
 # Why not just ignore a NaN in a row nobody reads? Because NaN spreads. In the next layer that position is a
 # **key**: masked, it gets weight exactly 0 — but $0 \times \text{NaN} = \text{NaN}$, so every query that
@@ -1018,10 +1057,10 @@ for label, inputs, positions in [("right padding", padded["right"], False),
 # from the `attention_mask`.
 
 # %% [markdown]
-# ### Exercise 09.5 — quiz (1 point)
+# ### Exercise 09.4 — quiz (1 point)
 #
 # You generate with a GPT-2 family model for a batch of prompts of different lengths. Why should the prompts
-# be **left**-padded? Set `answer_09_5` to one letter.
+# be **left**-padded? Set `answer_09_4` to one letter.
 #
 # - **a)** The tokenizer drops pad tokens on the left, so the batch becomes shorter and faster.
 # - **b)** The next token is predicted from the hidden state of the last column and appended after it; with
@@ -1032,14 +1071,14 @@ for label, inputs, positions in [("right padding", padded["right"], False),
 
 # %% nbgrader={"solution": true, "grade_id": "ex09_5"}
 ### BEGIN SOLUTION
-answer_09_5 = "b"
+answer_09_4 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex09_5_test", "points": 1}
-assert answer_09_5 in {"a", "b", "c", "d"}, 'answer_09_5 must be one of "a", "b", "c", "d"'
+assert answer_09_4 in {"a", "b", "c", "d"}, 'answer_09_4 must be one of "a", "b", "c", "d"'
 print("Format OK.")
 ### BEGIN HIDDEN TESTS
-assert answer_09_5 == "b", (
+assert answer_09_4 == "b", (
     "Not quite. Generation reads the logits of the LAST column and appends the new token after it; with right "
     "padding that column is a [PAD] for short prompts (c is false: right pads are blocked as keys like any pad; "
     "d is false: left pads still need the mask; a is false: nothing is dropped)")
@@ -1050,12 +1089,12 @@ assert answer_09_5 == "b", (
 #
 # | mistake | what happens | fix |
 # |---|---|---|
-# | SDPA's "True = may attend" mask given to `nn.MultiheadAttention` (or the reverse) | attends only to what should be blocked; NaN or zero rows (section 6) | invert with `~`; check each API's convention |
+# | SDPA's "True = may attend" mask given to `nn.MultiheadAttention` (or the reverse) | attends only to what should be blocked; fully blocked rows give NaN or zeros, depending on the code path (sections 6–7) | invert with `~`; check each API's convention |
 # | HF `attention_mask` passed as `key_padding_mask` | real tokens blocked, pads read (section 6) | `key_padding_mask = attention_mask == 0` |
 # | 0/1 float mask as `attn_mask` | added to the scores: masks nothing (section 5) | `.bool()`, or `masked_fill` to 0 / `-inf` |
 # | causal mask that excludes the diagonal | first row fully blocked, every token blind to itself | keep the diagonal: `j <= i` |
 # | padding mask on the query axis | real tokens still read the pads; pad rows empty | block keys: shape `(batch, 1, 1, k_len)` |
-# | mixed conventions in one expression | a blocked mask ORed with an allowed one (Exercise 09.4) | convert both to one convention first |
+# | mixed conventions in one expression | a blocked mask ORed with an allowed one (Exercise 09.3) | convert both to one convention first |
 # | pad id instead of `-100` in the labels | the loss grades padding and prompt (section 8) | `labels[attention_mask == 0] = -100` |
 # | right padding for batched generation | next token predicted from a `[PAD]` (section 9) | `padding_side = "left"` and positions from the mask |
 #
@@ -1108,7 +1147,8 @@ plt.show()
 #   with the diagonal, `j <= i`. **Combine** "may attend" masks with AND, "blocked" masks with OR.
 # - **Conventions**: SDPA and Hugging Face, True/1 = may attend; `nn.MultiheadAttention` / `nn.Transformer*`,
 #   True = blocked; float masks are added. The same tensor given to the wrong API is silently inverted.
-# - A query with no allowed key gives NaN (zeros in SDPA since PyTorch 2.5), and NaN spreads through later
+# - A query with no allowed key gives NaN (zeros in SDPA since PyTorch 2.5, and in `nn.MultiheadAttention`
+#   when it hands the work to SDPA), and NaN spreads through later
 #   layers even through masked keys; keep at least one key per row, or use `finfo.min`.
 # - Label masks are separate: `-100` on padding and prompt tokens, which `F.cross_entropy` ignores.
 # - Batched generation with a decoder-only model: **left** padding, position ids from the `attention_mask`.

@@ -153,7 +153,9 @@ toy_word_freqs = {tuple(word): count for word, count in Counter(toy_corpus.split
 toy_word_freqs  # {word as a tuple of symbols: frequency}
 
 # %% [markdown]
-# ### Exercise 10.1 — one BPE training step (4 points)
+# ### Exercise 10.1 (a) — one BPE training step (4 points)
+#
+# Exercise 10.1 has two parts: (a) learns one merge, (b) below encodes a new word with the learned merges.
 #
 # Write `bpe_train_step(word_freqs)` where `word_freqs: dict[tuple[str, ...], int]` maps each word (a tuple of
 # symbols) to its frequency. Return `(best_pair, new_word_freqs)`:
@@ -202,7 +204,7 @@ def bpe_train_step(word_freqs: dict[tuple[str, ...], int]) -> tuple[tuple[str, s
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex10_1_test_a", "points": 2}
-# Self-check (visible): the first merge of the toy corpus, worked out in the text above.
+# Self-check (visible): which pair is merged. The first merge of the toy corpus was worked out in the text.
 pair, _ = bpe_train_step(toy_word_freqs)
 assert pair == ("e", "s"), (
     f"first merge of the toy corpus should be ('e', 's') (count 9, tied with ('s', 't') and smaller), got {pair}"
@@ -214,6 +216,9 @@ assert pair == ("x", "y"), (
 )
 print("Self-check passed.")
 ### BEGIN HIDDEN TESTS
+import random as _random
+import re as _re
+
 pair, _ = bpe_train_step({("z", "y"): 2, ("c", "d"): 2})
 assert pair == ("c", "d"), (
     f"tie between ('z', 'y') and ('c', 'd') (count 2 each): the rule picks the smallest pair, ('c', 'd'); "
@@ -230,23 +235,6 @@ pair, _ = bpe_train_step({("l", "o", "w"): 5, ("l", "o", "w", "e", "r"): 2, ("n"
 assert pair == ("e", "r"), (
     f"('e', 'r') and ('w', 'e') both have count 2 + 6 = 8; the tie goes to the smaller pair ('e', 'r'); got {pair}"
 )
-### END HIDDEN TESTS
-
-# %% nbgrader={"grade": true, "grade_id": "ex10_1_test_b", "points": 2}
-# Self-check (visible): the merged corpus after the first step.
-_, merged_freqs = bpe_train_step(toy_word_freqs)
-expected = {("l", "o", "w"): 5, ("l", "o", "w", "e", "r"): 2, ("n", "e", "w", "es", "t"): 6,
-            ("w", "i", "d", "es", "t"): 3}
-assert merged_freqs == expected, f"after merging ('e', 's') the corpus should be\n{expected}\ngot\n{merged_freqs}"
-assert toy_word_freqs[("n", "e", "w", "e", "s", "t")] == 6, "do not modify the input dict; build a new one"
-_, merged_freqs = bpe_train_step({("a", "a", "a"): 1})
-assert merged_freqs == {("aa", "a"): 1}, (
-    f"('a', 'a', 'a') with the merge ('a', 'a') becomes ('aa', 'a'): left to right, no overlaps; got {merged_freqs}"
-)
-print("Self-check passed.")
-### BEGIN HIDDEN TESTS
-import random as _random
-import re as _re
 
 
 def _reference_bpe_step(word_freqs):
@@ -255,7 +243,7 @@ def _reference_bpe_step(word_freqs):
     for word, freq in word_freqs.items():
         for k in range(len(word) - 1):
             counts[(word[k], word[k + 1])] = counts.get((word[k], word[k + 1]), 0) + freq
-    best = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
+    best = min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
     pattern = _re.compile(r"(?<!\S)" + _re.escape(best[0] + " " + best[1]) + r"(?!\S)")
     merged = {}
     for word, freq in word_freqs.items():
@@ -264,32 +252,93 @@ def _reference_bpe_step(word_freqs):
     return best, merged
 
 
-_, merged_freqs = bpe_train_step({("a", "a", "a"): 1, ("a", "a", "a", "a"): 2})
-assert merged_freqs == {("aa", "a"): 1, ("aa", "aa"): 2}, (
-    f"merging ('a', 'a') left to right without overlaps turns aaa into ('aa', 'a') and aaaa into ('aa', 'aa'); "
-    f"got {merged_freqs}. After a merge at position i, continue scanning at i + 2."
-)
-_, merged_freqs = bpe_train_step({("x", "b", "c"): 5, ("ab", "c"): 1})
-assert merged_freqs == {("x", "bc"): 5, ("ab", "c"): 1}, (
-    f"merging ('b', 'c') must leave the symbols ('ab', 'c') alone: compare symbols, not substrings; "
-    f"got {merged_freqs}"
-)
+# Several merges in a row on random corpora; the corpus is advanced with the reference merge, so only the
+# choice of the pair is graded here (the merge itself is graded by the next cell).
 for corpus_name, corpus in [("toy corpus", toy_word_freqs)] + [
     (f"random corpus {seed}", {tuple(_random.Random(seed * 100 + n).choice("aabc")
                                      for _ in range(_random.Random(seed * 1000 + n).randint(1, 7))):
                                _random.Random(seed * 7 + n).randint(1, 6) for n in range(12)})
     for seed in range(4)
 ]:
-    state, reference = dict(corpus), dict(corpus)
+    reference = dict(corpus)
     for step in range(10):
         if not any(len(word) > 1 for word in reference):
             break
+        got_pair, _ = bpe_train_step(dict(reference))
         expected_pair, reference = _reference_bpe_step(reference)
-        got_pair, state = bpe_train_step(state)
         assert got_pair == expected_pair, (
             f"{corpus_name}, merge {step + 1}: expected pair {expected_pair}, got {got_pair}"
         )
-        assert state == reference, f"{corpus_name}, merge {step + 1}: expected corpus\n{reference}\ngot\n{state}"
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "ex10_1_test_b", "points": 2}
+# Self-check (visible): how the chosen pair is merged.
+pair, merged_freqs = bpe_train_step(toy_word_freqs)
+assert pair == ("e", "s"), (
+    f"your function chose {pair} instead of ('e', 's') on the toy corpus: fix the choice of the pair first "
+    "(the cell above checks it); this cell checks the merge"
+)
+expected = {("l", "o", "w"): 5, ("l", "o", "w", "e", "r"): 2, ("n", "e", "w", "es", "t"): 6,
+            ("w", "i", "d", "es", "t"): 3}
+assert merged_freqs == expected, f"after merging ('e', 's') the corpus should be\n{expected}\ngot\n{merged_freqs}"
+assert toy_word_freqs[("n", "e", "w", "e", "s", "t")] == 6, "do not modify the input dict; build a new one"
+_, merged_freqs = bpe_train_step({("a", "a", "a"): 1})
+assert merged_freqs == {("aa", "a"): 1}, (
+    f"('a', 'a', 'a') with the merge ('a', 'a') becomes ('aa', 'a'): left to right, no overlaps; got {merged_freqs}"
+)
+pair, merged_freqs = bpe_train_step({("b", "c"): 5, ("x", "b", "c"): 5, ("ab", "c"): 1})
+assert pair == ("b", "c"), (
+    f"('b', 'c') occurs in two words (count 10, or 2 unweighted) and should be chosen, got {pair}: fix the choice "
+    "of the pair first (the cell above checks it)"
+)
+assert merged_freqs == {("bc",): 5, ("x", "bc"): 5, ("ab", "c"): 1}, (
+    f"merging ('b', 'c') must give {{('bc',): 5, ('x', 'bc'): 5, ('ab', 'c'): 1}}, got {merged_freqs}. The word "
+    "('ab', 'c') contains the letters 'bc' but not the SYMBOLS 'b', 'c': compare symbols, not substrings."
+)
+print("Self-check passed.")
+### BEGIN HIDDEN TESTS
+import random as _random  # each test cell stands alone
+import re as _re  # noqa: F811
+
+
+def _reference_merge(word_freqs, pair):
+    """Independent reference: merge ``pair`` by regex on space-joined symbols (Sennrich et al.)."""
+    pattern = _re.compile(r"(?<!\S)" + _re.escape(pair[0] + " " + pair[1]) + r"(?!\S)")
+    merged = {}
+    for word, freq in word_freqs.items():
+        key = tuple(pattern.sub(pair[0] + pair[1], " ".join(word)).split(" "))
+        merged[key] = merged.get(key, 0) + freq
+    return merged
+
+
+_, merged_freqs = bpe_train_step({("a", "a", "a"): 1, ("a", "a", "a", "a"): 2})
+assert merged_freqs == {("aa", "a"): 1, ("aa", "aa"): 2}, (
+    f"merging ('a', 'a') left to right without overlaps turns aaa into ('aa', 'a') and aaaa into ('aa', 'aa'); "
+    f"got {merged_freqs}. After a merge at position i, continue scanning at i + 2."
+)
+_, merged_freqs = bpe_train_step({("x", "y", "z"): 4, ("x", "y"): 3, ("xy",): 2})
+assert merged_freqs == {("xy", "z"): 4, ("xy",): 5}, (
+    f"('x', 'y') merged becomes ('xy',), the same word as the existing ('xy',): their frequencies must be added "
+    f"(3 + 2 = 5); got {merged_freqs}"
+)
+# Several merges in a row on random corpora: each result must be the input with YOUR chosen pair merged
+# (whether that pair was the right choice is graded by the cell above).
+for corpus_name, corpus in [("toy corpus", toy_word_freqs)] + [
+    (f"random corpus {seed}", {tuple(_random.Random(seed * 100 + n).choice("aabc")
+                                     for _ in range(_random.Random(seed * 1000 + n).randint(1, 7))):
+                               _random.Random(seed * 7 + n).randint(1, 6) for n in range(12)})
+    for seed in range(4)
+]:
+    state = dict(corpus)
+    for step in range(10):
+        if not any(len(word) > 1 for word in state):
+            break
+        before = dict(state)
+        got_pair, state = bpe_train_step(dict(before))
+        expected_state = _reference_merge(before, got_pair)
+        assert state == expected_state, (
+            f"{corpus_name}, merge {step + 1} of {got_pair}: expected corpus\n{expected_state}\ngot\n{state}"
+        )
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -313,7 +362,7 @@ try:
     for rank, (left, right) in enumerate(toy_merges, start=1):
         print(f"merge {rank:2d}: {left!r:8} + {right!r:6} -> {left + right!r}")
 except NotImplementedError:
-    print("Complete Exercise 10.1 to see the merges learned on the toy corpus.")
+    print("Complete Exercise 10.1 (a) to see the merges learned on the toy corpus.")
 
 # %% [markdown]
 # The merges are the tokenizer: the vocabulary is the set of characters plus one new symbol per merge.
@@ -323,7 +372,7 @@ except NotImplementedError:
 # `('a', 'b')` first would give `['ab', 'c']`, a segmentation the tokenizer never produces.
 # (Production tokenizers do the same faster, by repeatedly merging the adjacent pair with the lowest rank.)
 #
-# ### Exercise 10.2 — encode a word with learned merges (2 points)
+# ### Exercise 10.1 (b) — encode a word with learned merges (2 points)
 #
 # Write `bpe_encode(word, merges)` where `word: str` and `merges: list[tuple[str, str]]` (in learned order).
 # Return the list of symbols (`list[str]`) obtained by starting from the characters of `word` and applying
@@ -364,6 +413,12 @@ assert bpe_encode("lowest", merges_for_test) == ["low", "est"], bpe_encode("lowe
 assert bpe_encode("newer", merges_for_test) == ["n", "ew", "e", "r"], bpe_encode("newer", merges_for_test)
 assert bpe_encode("newest", merges_for_test) == ["newest"], bpe_encode("newest", merges_for_test)
 assert bpe_encode("xyz", merges_for_test) == ["x", "y", "z"], "characters that no merge touches stay single"
+got = bpe_encode("abc", [("b", "c"), ("a", "b")])
+assert got == ["a", "bc"], (
+    f"with merges [('b', 'c'), ('a', 'b')], 'abc' must become ['a', 'bc'], got {got}: ('b', 'c') was learned "
+    "first, so it is applied first. Apply the merges one after the other in learned order, not whichever known "
+    "pair you meet first in the word."
+)
 print("Self-check passed.")
 ### BEGIN HIDDEN TESTS
 import random as _random  # each test cell stands alone
@@ -412,7 +467,7 @@ try:
     for word in ["lowest", "newer", "wider", "slow"]:
         print(f"{word:8} -> {bpe_encode(word, toy_merges)}")
 except (NotImplementedError, NameError):
-    print("Complete Exercises 10.1 and 10.2 to encode new words with the toy merges.")
+    print("Complete both parts of Exercise 10.1 to encode new words with the toy merges.")
 
 # %% [markdown]
 # *lowest* never occurred in the corpus, yet it is encoded as two known pieces, *low* + *est*. That is the
@@ -593,7 +648,7 @@ print(tokenizer(sentences, padding=True, padding_side="left")["input_ids"][2])  
 print(tokenizer.convert_ids_to_tokens(tokenizer(sentences[1], truncation=True, max_length=6)["input_ids"]))
 
 # %% [markdown]
-# ### Exercise 10.3 — pad a batch (3 points)
+# ### Exercise 10.2 — pad a batch (3 points)
 #
 # Write `pad_batch(sequences, pad_id, side="right", max_length=None)`:
 # - `sequences: list[list[int]]` — token ids of each sequence (any lengths, possibly different);
@@ -756,13 +811,15 @@ print("mask by mask:", labels_by_mask[1].tolist())
 # In the second row the first `<|endoftext|>` (id 0) is a real token: the attention mask says 1 there. Masking
 # by id throws it away with the padding. To see the consequence, train the smallest possible language model —
 # a **bigram** model, an `nn.Embedding(V, V)` whose row $t$ holds the logits of the token that follows $t$
-# (with $V$ limited to the ~40 token ids that occur in the stories) —
+# (with $V$ limited to the token ids that occur in the stories; the next cell prints how many) —
 # with each set of labels, then generate greedily.
 
 # %%
 vocab_in_use = torch.unique(input_ids)  # the few token ids that occur in the stories, sorted
 to_small = torch.full((byte_bpe.get_vocab_size(),), -100)
 to_small[vocab_in_use] = torch.arange(len(vocab_in_use))  # token id -> row of the small model (-100 stays -100)
+print(f"{len(vocab_in_use)} distinct token ids occur in the stories: the bigram table is "
+      f"{len(vocab_in_use)} × {len(vocab_in_use)}")
 
 
 def train_bigram(input_ids: torch.Tensor, labels: torch.Tensor, steps: int = 100) -> nn.Embedding:
@@ -801,11 +858,13 @@ for name, labels in [("labels masked by id  ", labels_by_id), ("labels masked by
     p_eos = F.softmax(bigram.weight[full_stop].detach(), dim=-1)[eos_row]
     print(f"{name}: P(<|endoftext|> after '.') = {p_eos:.3f}   generate('The dog') -> "
           f"{generate(bigram, 'The dog')!r}")
+print(f"(a uniform row would give 1/{len(vocab_in_use)} = {1 / len(vocab_in_use):.3f})")
 
 # %% [markdown]
 # Trained with labels masked by id, the model never saw a single target after a full stop (in these stories a
 # `.` is always followed by `<|endoftext|>`, and every one of those labels was `-100`). Its row for `.` is still
-# the random initialisation, $P(\text{end}) \approx 1/40$, and generation rambles on until `max_new_tokens`.
+# the random initialisation, so $P(\text{end})$ is whatever that initialisation gives (the small value printed
+# above, of the order of the uniform $1/V$), and generation rambles on until `max_new_tokens`.
 # Trained with labels masked by the attention mask, it stops right after the full stop. A pretrained GPT-2
 # fine-tuned with masked EOS labels drifts the same way: the longer it trains, the less its answers end.
 #
@@ -817,7 +876,7 @@ for name, labels in [("labels masked by id  ", labels_by_id), ("labels masked by
 # attention mask, never from a token id that real text also uses.
 
 # %% [markdown]
-# ### Exercise 10.4 — quiz: what does the model learn? (1 point)
+# ### Exercise 10.3 — quiz: what does the model learn? (1 point)
 #
 # A GPT-2 model is fine-tuned on short answers. Each training example ends with `<|endoftext|>`; the batches are
 # right-padded with `tokenizer.pad_token = tokenizer.eos_token`, and `labels[labels == tokenizer.pad_token_id]
@@ -828,18 +887,18 @@ for name, labels in [("labels masked by id  ", labels_by_id), ("labels masked by
 # - **c)** The model stops too early, because it learned to predict padding after every token.
 # - **d)** Nothing changes: the attention mask already tells the model which tokens are padding.
 #
-# Set `answer_10_4` to `"a"`, `"b"`, `"c"` or `"d"`.
+# Set `answer_10_3` to `"a"`, `"b"`, `"c"` or `"d"`.
 
 # %% nbgrader={"solution": true, "grade_id": "ex10_4"}
 ### BEGIN SOLUTION
-answer_10_4 = "b"
+answer_10_3 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex10_4_test", "points": 1}
-assert answer_10_4 in {"a", "b", "c", "d"}, f'answer_10_4 must be one of "a", "b", "c", "d", got {answer_10_4!r}'
+assert answer_10_3 in {"a", "b", "c", "d"}, f'answer_10_3 must be one of "a", "b", "c", "d", got {answer_10_3!r}'
 print("Answer recorded.")
 ### BEGIN HIDDEN TESTS
-assert answer_10_4 == "b", (
+assert answer_10_3 == "b", (
     "The right answer is b: the real <|endoftext|> has the pad id, so its label becomes -100 and the model is "
     "never trained to end a text. Training runs fine (a), padding is never a target (c), and the attention mask "
     "only affects which positions are attended to, not which labels the loss uses (d)."
@@ -866,7 +925,7 @@ print(embedding(token_ids).shape)                             # (1, 3, 3): one d
 print(torch.equal(embedding(token_ids)[0, 0], embedding.weight[2]))  # row 2 of the table
 
 # %% [markdown]
-# ### Exercise 10.5 — embedding lookup as one-hot × matrix (2 points)
+# ### Exercise 10.4 — embedding lookup as one-hot × matrix (2 points)
 #
 # Write `one_hot_embed(ids, weight)` where `ids` is a `torch.long` tensor of any shape `(...)` with values in
 # `[0, V)` and `weight` is a float tensor of shape `(V, d)`. Return a tensor of shape `(..., d)` with the same
@@ -894,11 +953,21 @@ def one_hot_embed(ids: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
 # %% nbgrader={"grade": true, "grade_id": "ex10_5_test", "points": 2}
 # Self-check (visible): against F.embedding.
 torch.manual_seed(0)
-weight_for_test = torch.randn(10, 4)
-ids_for_test = torch.randint(0, 10, (2, 5))
-result = one_hot_embed(ids_for_test, weight_for_test)
-assert result.shape == (2, 5, 4), f"expected shape (2, 5, 4) = ids.shape + (d,), got {tuple(result.shape)}"
-torch.testing.assert_close(result, F.embedding(ids_for_test, weight_for_test), atol=1e-6, rtol=0,
+weight_for_test = torch.randn(10, 4, dtype=torch.float64)   # V = 10, d = 4, float64
+ids_for_test = torch.tensor([[0, 3, 1], [2, 2, 5]])          # (2, 3); the largest id, 5, is below V - 1 = 9
+try:
+    result = one_hot_embed(ids_for_test, weight_for_test)
+except NotImplementedError:
+    raise
+except RuntimeError as error:
+    raise AssertionError(
+        "one_hot_embed failed for ids that do not reach V - 1 and a float64 weight. The one-hot must be "
+        "V = weight.shape[0] wide (F.one_hot guesses ids.max() + 1 unless you pass num_classes) and have "
+        f"weight's dtype. (error: {error})"
+    ) from error
+assert result.shape == (2, 3, 4), f"expected shape (2, 3, 4) = ids.shape + (d,), got {tuple(result.shape)}"
+assert result.dtype == torch.float64, f"the result must have weight's dtype (float64), got {result.dtype}"
+torch.testing.assert_close(result, F.embedding(ids_for_test, weight_for_test), atol=1e-12, rtol=0,
                            msg="one-hot @ weight should equal F.embedding(ids, weight)")
 print("Self-check passed.")
 ### BEGIN HIDDEN TESTS
@@ -939,6 +1008,32 @@ expected_grad[7] += 1
 assert weight_grad.grad is not None, "no gradient reached weight: do not detach it or convert to numpy"
 torch.testing.assert_close(weight_grad.grad, expected_grad, atol=1e-6, rtol=0,
                            msg="the gradient of each row should count how often its token appears (row 4: twice)")
+# The rules: build a one-hot with F.one_hot and multiply; no F.embedding / nn.Embedding.
+_saved_one_hot, _saved_embedding = F.one_hot, F.embedding
+_one_hot_calls = []
+
+
+def _counting_one_hot(*args, **kwargs):
+    _one_hot_calls.append(1)
+    return _saved_one_hot(*args, **kwargs)
+
+
+def _forbidden_embedding(*args, **kwargs):
+    raise AssertionError("compute one_hot_embed as F.one_hot(...) @ weight: calling F.embedding or nn.Embedding "
+                         "is not allowed")
+
+
+weight_rules = torch.randn(6, 3)
+F.one_hot, F.embedding = _counting_one_hot, _forbidden_embedding
+try:
+    result = one_hot_embed(torch.tensor([[1, 4]]), weight_rules)
+finally:
+    F.one_hot, F.embedding = _saved_one_hot, _saved_embedding
+assert _one_hot_calls, (
+    "one_hot_embed never called F.one_hot: the exercise is to write the lookup as a one-hot matrix times weight, "
+    "not to index weight[ids]")
+torch.testing.assert_close(result, weight_rules[torch.tensor([[1, 4]])], atol=1e-6, rtol=0,
+                           msg="one-hot @ weight should equal the rows of weight")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -984,7 +1079,8 @@ plt.show()
 # %% [markdown]
 # Royalty, animals, places and numbers form visible blocks. The neighbours are a mix of meaning (*king* →
 # *queen*) and form (*running* → *run*, *##ing* → *##ed*): the table has learned which tokens are
-# interchangeable in context. The contextual vectors produced by the layers (lessons 01 and 13) are far richer.
+# interchangeable in context. The contextual vectors produced by the layers (lessons 01, 06 and 16) are far
+# richer.
 #
 # **Takeaway:** an embedding layer is a one-hot × matrix product implemented as a row lookup; its rows are
 # learned so that tokens used alike end up close.

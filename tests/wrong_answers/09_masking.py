@@ -29,11 +29,11 @@ def decoder_mask(input_ids, pad_id):
 ''',
     # Plausible but false: right pads are blocked as keys like any other pad.
     "ex09_5": '''
-answer_09_5 = "c"
+answer_09_4 = "c"
 ''',
 }
 
-# Exercise 09.4 is graded for partial fixes: this answer fixes the convention bug (padding test passes)
+# Exercise 09.3 (grade_id ex09_4) is graded for partial fixes: this answer fixes the convention bug (padding test passes)
 # but keeps the causal mask that excludes the diagonal (causal test fails).
 PARTIAL = {
     "answers": {

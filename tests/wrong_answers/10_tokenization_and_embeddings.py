@@ -1,7 +1,9 @@
 """Typical wrong answers for lesson 10, graded together in one extra submission."""
 
 WRONG = {
-    # Pair counts not weighted by word frequency: every word counts once.
+    # Two classic mistakes: pair counts not weighted by word frequency (every word counts once; test_a), and
+    # the merge done by string replacement on the space-joined symbols (Sennrich et al.'s snippet without its
+    # symbol-boundary regex), which also merges across symbols: ('ab', 'c') becomes ('abc',) (test_b).
     "ex10_1": '''
 def bpe_train_step(word_freqs):
     pair_counts = Counter()
@@ -11,15 +13,9 @@ def bpe_train_step(word_freqs):
     best_pair = min(pair_counts, key=lambda pair: (-pair_counts[pair], pair))
     new_word_freqs = {}
     for word, freq in word_freqs.items():
-        merged, i = [], 0
-        while i < len(word):
-            if i + 1 < len(word) and (word[i], word[i + 1]) == best_pair:
-                merged.append(word[i] + word[i + 1])
-                i += 2
-            else:
-                merged.append(word[i])
-                i += 1
-        new_word_freqs[tuple(merged)] = new_word_freqs.get(tuple(merged), 0) + freq
+        text = " ".join(word).replace(best_pair[0] + " " + best_pair[1], best_pair[0] + best_pair[1])
+        merged = tuple(text.split(" "))
+        new_word_freqs[merged] = new_word_freqs.get(merged, 0) + freq
     return best_pair, new_word_freqs
 ''',
     # Merges applied to the first matching pair in the word, ignoring the order they were learned in.
@@ -56,7 +52,7 @@ def pad_batch(sequences, pad_id, side="right", max_length=None):
 ''',
     # "The attention mask handles it."
     "ex10_4": '''
-answer_10_4 = "d"
+answer_10_3 = "d"
 ''',
     # F.one_hot without num_classes (width = ids.max() + 1) and a hard-coded float32 cast.
     "ex10_5": '''
