@@ -66,7 +66,21 @@ def test_english_side():
     assert english_of("they", VERB["see"], [phrase("dog", "some", plural=True)], "past", "negation") == (
         "they did not see any dogs .")
     assert english_of(phrase("mouse", plural=True), VERB["run"], [], "present", "question") == "do the mice run ?"
-    assert english_of("I", VERB["read"], [phrase("book", "my")], "past") == "I read my book ."
+    assert english_of("I", VERB["write"], [phrase("book", "my")], "past") == "I wrote my book ."
+
+
+def test_every_english_sentence_has_one_translation():
+    """No English sentence of the grammar is ambiguous (e.g. "they read" is present or past): else a model
+    could not know which French sentence the data expects."""
+    import random
+
+    rng = random.Random(0)
+    translations: dict[str, set[str]] = {}
+    for _ in range(30000):
+        sentence = grammar._sentence(rng)
+        translations.setdefault(sentence.english(), set()).add(sentence.french())
+    ambiguous = {english: french for english, french in translations.items() if len(french) > 1}
+    assert not ambiguous, f"English sentences with several translations: {list(ambiguous.items())[:3]}"
 
 
 def test_no_colour_for_people():

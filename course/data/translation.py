@@ -129,7 +129,9 @@ VERBS = (
     Verb(("follow", "follows", "followed"), ("suis", "suis", "suit", "suivons", "suivent"), "suivi", "animate"),
     Verb(("eat", "eats", "ate"), ("mange", "manges", "mange", "mangeons", "mangent"), "mangé", "food"),
     Verb(("take", "takes", "took"), ("prends", "prends", "prend", "prenons", "prennent"), "pris", "thing"),
-    Verb(("read", "reads", "read"), ("lis", "lis", "lit", "lisons", "lisent"), "lu", "readable", "person"),
+    # "write", not "read": "they read" would be present or past, an English sentence with two translations.
+    Verb(("write", "writes", "wrote"), ("écris", "écris", "écrit", "écrivons", "écrivent"), "écrit", "readable",
+         "person"),
     Verb(("draw", "draws", "drew"), ("dessine", "dessines", "dessine", "dessinons", "dessinent"), "dessiné",
          "any", "person"),
     Verb(("sleep", "sleeps", "slept"), ("dors", "dors", "dort", "dormons", "dorment"), "dormi", None),
