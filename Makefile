@@ -25,7 +25,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+# Grading runs every student's code in a bubblewrap sandbox (README.md, "Instructor's workflow").
 install: $(VENV)/.installed
+	@command -v bwrap >/dev/null 2>&1 || echo "NOTE: bubblewrap (bwrap) is not installed: it is needed to grade \
+	submissions (grader/manage.py autograde). Debian/Ubuntu: sudo apt-get install bubblewrap"
 
 lab: install serve
 
@@ -33,6 +36,9 @@ serve:
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 test: install test-unit test-notebooks
+
+# One thread per test worker (two workers share the two cores): budgets are measured without oversubscription.
+test-unit test-notebooks: export OMP_NUM_THREADS := 1
 
 # Unit tests, grading round trips, drift, budgets, environment and the JupyterLab smoke test.
 test-unit:

@@ -141,13 +141,20 @@ def test_every_test_word_is_seen_in_training(splits):
     assert test_words <= train_words, f"unseen test words: {sorted(test_words - train_words)}"
 
 
-def test_long_pairs_are_longer_than_any_training_sentence():
+def test_long_pairs_are_longer_than_any_training_sentence(splits):
     lengths = [(len(english.split()), len(data.tokenize(french))) for english, french in data.sample_pairs(20000, 7)]
     assert max(english for english, _ in lengths) == grammar.MAX_ENGLISH_WORDS
     assert max(french for _, french in lengths) == grammar.MAX_FRENCH_TOKENS
-    for english, french in data.long_pairs(100, seed=0):
-        assert len(english.split()) > grammar.MAX_ENGLISH_WORDS and " and " in english
-        assert len(data.tokenize(french)) > grammar.MAX_FRENCH_TOKENS and " et " in french
+    train_words = {word for english, french in splits.train for word in english.split() + data.tokenize(french)}
+    long = data.long_pairs(200, seed=0, exclude=splits.held_out)
+    assert len({english for english, _ in long}) == 200
+    for english, french in long:
+        assert len(english.split()) > grammar.MAX_ENGLISH_WORDS
+        assert len(data.tokenize(french)) > grammar.MAX_FRENCH_TOKENS
+        assert sum(english.count(mark) for mark in ".?") == 2 == sum(french.count(mark) for mark in ".?")
+        assert set(english.split() + data.tokenize(french)) <= train_words, "long pairs use only known words"
+    held = {f"{adjective} {noun}" for adjective, noun in splits.held_out}
+    assert not any(pair in english for english, _ in long for pair in held)
 
 
 def test_bad_arguments():

@@ -371,26 +371,42 @@ def english_sentences(n: int, seed: int = 0) -> list[str]:
     return [english for english, _ in sample_pairs(n, seed)]
 
 
-# The longest sentences with one object (checked by the unit tests): 11 French tokens, 10 English words.
+# The longest single sentences (checked by the unit tests): 11 French tokens, 10 English words.
 MAX_FRENCH_TOKENS, MAX_ENGLISH_WORDS = 11, 10
 
 
-def long_pairs(n: int, seed: int = 0) -> list[Pair]:
-    """``n`` pairs with two coordinated objects ("… the black dog and a small bird ."), each longer than any
-    sentence that :func:`sample_pairs` or :func:`translation_splits` produce (more than
-    ``MAX_FRENCH_TOKENS`` French tokens and ``MAX_ENGLISH_WORDS`` English words): for showing what a model trained on shorter sentences does *not*
-    learn. Statements and questions only (French negates coordinated objects with *ni … ni*, which the
-    grammar does not cover)."""
+def long_pairs(n: int, seed: int = 0, exclude: set[tuple[str, str]] | frozenset = frozenset()) -> list[Pair]:
+    """``n`` pairs of two sentences in a row ("the cat sleeps . did she see a dog ?"), each pair longer than any
+    single sentence of :func:`sample_pairs` or :func:`translation_splits` (more than ``MAX_FRENCH_TOKENS``
+    French tokens and ``MAX_ENGLISH_WORDS`` English words).
+
+    Every word and every sentence pattern is one the grammar makes; only the length is new. Pass the
+    ``held_out`` combinations of a split as ``exclude`` so that nothing but the length differs from training.
+    For showing what a model trained on single sentences does *not* learn.
+    """
     rng = random.Random(seed)
 
-    def make() -> Sentence:
+    def single() -> Sentence:
         while True:
-            sentence = _sentence(rng, objects=2, forms=("statement", "question"), adjective_rate=0.7)
-            if (len(tokenize(sentence.french())) > MAX_FRENCH_TOKENS
-                    and len(sentence.english().split()) > MAX_ENGLISH_WORDS):
+            sentence = _sentence(rng)
+            if not sentence.combinations() & set(exclude):
                 return sentence
 
-    return _distinct_pairs(make, n)
+    def make() -> tuple[str, str]:
+        while True:
+            first, second = single(), single()
+            english, french = f"{first.english()} {second.english()}", f"{first.french()} {second.french()}"
+            if len(tokenize(french)) > MAX_FRENCH_TOKENS and len(english.split()) > MAX_ENGLISH_WORDS:
+                return english, french
+
+    pairs: list[Pair] = []
+    seen: set[str] = set()
+    while len(pairs) < n:
+        english, french = make()
+        if english not in seen:
+            seen.add(english)
+            pairs.append((english, french))
+    return pairs
 
 
 @dataclass
