@@ -53,7 +53,7 @@ def _snapshot(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
         return value.detach().clone()
     if isinstance(value, torch.nn.Module):
-        return {name: tensor.detach().clone() for name, tensor in value.state_dict().items()}
+        return {name: tensor.detach().clone() for name, tensor in _module_tensors(value).items()}
     if isinstance(value, Mapping):
         return {key: _snapshot(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -66,13 +66,26 @@ def _snapshot(value: Any) -> Any:
         return value
 
 
+def _module_tensors(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """Parameters and ALL buffers (``state_dict`` leaves out buffers registered with ``persistent=False``)."""
+    return {**dict(module.named_parameters()), **{f"buffer:{name}": buffer for name, buffer in module.named_buffers()}}
+
+
+def _equal_tensors(before: torch.Tensor, after: torch.Tensor) -> bool:
+    """Exactly equal, counting NaN as equal to NaN (an unchanged input may hold NaN)."""
+    after = after.detach()
+    if before.is_floating_point() or before.is_complex():
+        return torch.equal(before.isnan(), after.isnan()) and torch.equal(before.nan_to_num(), after.nan_to_num())
+    return torch.equal(before, after)
+
+
 def _same(before: Any, after: Any) -> bool:
     if isinstance(after, torch.Tensor):
         return (isinstance(before, torch.Tensor) and before.shape == after.shape
-                and before.dtype == after.dtype and torch.equal(before, after.detach()))
+                and before.dtype == after.dtype and _equal_tensors(before, after))
     if isinstance(after, torch.nn.Module):
-        state = after.state_dict()
-        return set(state) == set(before) and all(torch.equal(before[name], state[name]) for name in state)
+        state = _module_tensors(after)
+        return set(state) == set(before) and all(_equal_tensors(before[name], state[name]) for name in state)
     if isinstance(after, Mapping):
         return (isinstance(before, Mapping) and set(before) == set(after)
                 and all(_same(before[key], after[key]) for key in after))
@@ -107,7 +120,10 @@ def call_checking_inputs(function: Callable[..., Any], *args: Any, name: str | N
     result = function(*args, **kwargs)
     signature_names: list[str] = []
     with contextlib.suppress(TypeError, ValueError):
-        signature_names = list(inspect.signature(function).parameters)
+        # For a module, name the arguments of its forward (the module's own signature is (*args, **kwargs)).
+        target = function.forward if isinstance(function, torch.nn.Module) else function
+        signature_names = [parameter.name for parameter in inspect.signature(target).parameters.values()
+                           if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)]
     for position, (before, after) in enumerate(zip(before_args, args)):
         if not _same(before, after):
             known = position < len(signature_names)

@@ -29,7 +29,7 @@
 # - compute cosine similarity from scratch, for batches of vectors and as a pairwise matrix, and check it
 #   against PyTorch.
 #
-# **Prerequisites:** Python, basic PyTorch tensors, the dot product. **Time:** about 45 minutes.
+# **Prerequisites:** Python, basic PyTorch tensors, the dot product. **Time:** about 60 minutes.
 
 # %%
 # On Colab, install the course package (it brings PyTorch, transformers and MiniLM's weights).
@@ -417,6 +417,17 @@ try:
                                    msg=f"wrong similarities for inputs of shape {shape}")
 finally:
     F.cosine_similarity, torch.cosine_similarity = _library_cosine
+# The inputs are not modified (`a /= a.norm(...)` normalises the caller's vectors), float64 stays float64,
+# and the library is blocked however it was imported.
+from course.checks import assert_dtype, call_checking_inputs, forbidden
+
+_x, _y = torch.randn(3, 5, dtype=torch.float64) * 4, torch.randn(3, 5, dtype=torch.float64)
+_expected = F.cosine_similarity(_x, _y, dim=-1)
+with forbidden("torch.nn.functional.cosine_similarity", "torch.cosine_similarity", "torch.nn.CosineSimilarity",
+               namespace=globals(), reason="Divide the dot product by the clamped norms"):
+    _actual = call_checking_inputs(cosine_similarity, _x, _y)
+assert_dtype(_actual, torch.float64, "the similarities")
+torch.testing.assert_close(_actual, _expected)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "ex01_1_test_b", "points": 1}
@@ -534,6 +545,16 @@ try:
     assert _single.shape == (1, 1), f"one vector gives a (1, 1) matrix, got {tuple(_single.shape)}"
 finally:
     F.cosine_similarity, torch.cosine_similarity = _library_cosine
+# No loop over the rows (the number of tensor operations must not grow with n), the caller's embeddings are
+# not normalised in place, float64 stays float64.
+from course.checks import assert_dtype, assert_no_loop_over, call_checking_inputs
+
+assert_no_loop_over(similarity_matrix, lambda n: (torch.randn(n, 6),), what="rows")
+_embeddings = torch.randn(4, 6, dtype=torch.float64) * 3
+_expected = F.cosine_similarity(_embeddings[:, None, :], _embeddings[None, :, :], dim=-1)
+_actual = call_checking_inputs(similarity_matrix, _embeddings)
+assert_dtype(_actual, torch.float64, "the similarity matrix")
+torch.testing.assert_close(_actual, _expected)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -543,63 +564,145 @@ finally:
 # `answer_01_3a = "x"` (then `answer_01_3b`, `answer_01_3c`) with `"a"`, `"b"`, `"c"` or `"d"`.
 #
 # **(a)** MiniLM, the model you ran in section 1, is a BERT-style model. Which statement describes it?
-# - (a) Decoder-only: each token attends only to earlier tokens, and it was trained to predict the next token.
-# - (b) Encoder-only: each token attends to the tokens on both sides; it turns text into contextual vectors
+# - (a) Encoder-only: each token attends to the tokens on both sides; it turns text into contextual vectors
 #   for understanding tasks (classification, search), but it does not generate text on its own.
-# - (c) Encoder-decoder: it reads an input sequence and writes a different output sequence through
-#   cross-attention.
-# - (d) It is not a Transformer: it reads the tokens one after another, like an RNN.
+# - (b) Decoder-only: each token attends only to the tokens before it, and it was trained to predict the next
+#   token, so it can continue a text one token at a time.
+# - (c) Encoder-decoder: an encoder reads the input in both directions and a decoder writes a different
+#   output sequence, reading the encoder through cross-attention.
+# - (d) Not a Transformer at all: it reads the tokens one after another, like an RNN, and keeps a single
+#   hidden state that summarises the sentence.
 #
 # **(b)** GPT-2 is trained to predict the next token at every position of a text, all positions in one
 # forward pass. What makes this training honest?
-# - (a) Its attention is bidirectional, so every position sees the whole text.
-# - (b) It has a separate encoder whose output the decoder reads through cross-attention.
-# - (c) It uses no positional information, so it cannot know which token comes next.
+# - (a) Its attention is bidirectional, so every position sees the whole text and can check its prediction
+#   against the words that follow.
+# - (b) It has a separate encoder whose output the decoder reads through cross-attention, which keeps the
+#   target text out of the decoder.
+# - (c) It uses no positional information at all, so it cannot know which of the tokens it sees comes next
+#   in the text.
 # - (d) A causal mask: position $t$ may attend only to positions $\le t$, so it cannot see the token it has
-#   to predict.
+#   to predict at that position.
 #
 # **(c)** You want to summarise news articles with T5 or BART. Which description fits these models?
-# - (a) Like BERT and GPT-2, they are encoder-decoder models.
-# - (b) They are encoder-only: the summary is read off the `[CLS]` vector.
+# - (a) Like BERT and GPT-2, they are encoder-decoder models: all three read the article with an encoder and
+#   write the summary with a decoder.
+# - (b) They are encoder-only: the article is read in both directions and the summary is read off the
+#   `[CLS]` vector by a classification head.
 # - (c) They are encoder-decoder: the encoder reads the article in both directions; the decoder writes the
-#   summary one token at a time, attending causally to what it has written and, through cross-attention, to
-#   the encoder's output.
-# - (d) They are decoder-only: the article and the summary are one sequence and there is no cross-attention.
+#   summary one token at a time, reading the encoder through cross-attention.
+# - (d) They are decoder-only: the article and the summary form one sequence, and the model has no encoder
+#   and no cross-attention.
+#
+# After answering, run each grade cell: it tells you at once whether your choice is right, and why.
 
 # %% nbgrader={"solution": true, "grade_id": "ex01_3"}
 ### BEGIN SOLUTION
-answer_01_3a = "b"
+answer_01_3a = "a"
 answer_01_3b = "d"
 answer_01_3c = "c"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex01_3_test_a", "points": 1}
-assert answer_01_3a in {"a", "b", "c", "d"}, 'answer_01_3a must be one of "a", "b", "c", "d"'
-print("Answer (a) recorded. (Its correctness is checked by the grader; sections 1 and 3 have the answer.)")
+from course.quiz import check_answer
+
+# Checks the format, then prints the explanation of the option you chose (sealed, so that reading
+# this cell does not give the answer away).
+check_answer("answer_01_3a", answer_01_3a, (
+    "quiz1:eyJrZXkiOiAiMzFiZjQ3Yzc2NTlkNmQ4NDE1YTg2NDZiYWM5ZDA3MDU4M2NmOGFlYjI2YzNmZTg3ZjhhMjkzZDVhZm"
+    "NmMGQwNiIsICJuYW1lIjogImFuc3dlcl8wMV8zYSIsICJvcHRpb25zIjogeyJhIjogIjlWUVYzU1gyYzFDTFJYL1ZXZ2dMSl"
+    "RNZ2xSRkE0RnMvQ01ETjNRNjRlbm1jQVYrbEtBbmZQQ3NSWFF6Z0FuSWk5c2twdVROVW40emxNeGpMelBXaCsvZE9DQ2t6Sm"
+    "NPY3ZqaW9yODRveTF1Z2FydkdrQ1dJOVh0eXdmWjhReTNKQW8xZnVYS3U1a0kxQWpkZi9WRjNTSWVDVitReHhkeTU3WWNhRm"
+    "9DQXhSajJjcnlqT0hxUmRhTHVDbjNKY1U5OG5CV3ZTWExJMTVEYkR6QWczTFhCQUlBSjBGT2IxVUFFNlptNXJja0xDanJ1Y3"
+    "VIR1JFZFgrcmd4Z2FTNjdnYm1WQnZTZ3F5VXdOZGkxZXU4bE84Y2VCZVhFbGs9IiwgImIiOiAiSlM4QUltMUkyNDlXQVZWaX"
+    "J0NUwycVBuc092QitDNDVqQ25LZG51c3ZMRlg0TVRMajhFOTRXRmMra0tBdGcvM1VVRU0xaXVTWkJSR1BuWUY4bmNKZEtrTT"
+    "dBa3prbWQ5QURxaHBDUG1HOXUzK1IyR0ZpSkd1K3prQjhISE83eStaM2JXbFJWdnBQR29SUzEwSml4bWZKbWtzZkF6RzdkWW"
+    "VUems5d2gzSHo2MU5JVUkvZTd5bHQ1WFJtYWFOSVYxZHptdXNaNW55K2ZrWWx6N0w5dFVBUVhyamZiS3lwYXBtZkJnUE9rN2"
+    "9YdlRQdUtXdlg5bGU5YmUiLCAiYyI6ICJ3S1VNNC9TTGNkS1hZZTU5OFNDV3U2aHIzWEw5YU1jYjlCeWMwbVlaL0JNMzRPVV"
+    "RGcDNRTG1LMlVncStZT05BLzI3RU9pUklZM2k2TUo1SE9JV1VjY3l5Qkc1U093b1UrWkZDRnNUS1ljVkEybVR3ZnNVM3I4eE"
+    "dlTVQ0YmRPSVFiRFpSclJIc2dRRW5WTXNCSWRyZ2tKOVlqRnZtVWo5QndQVTVPem1QSnl4Tzd1ejdTVEZ4MUE4ell3QVQ2U3"
+    "AzdUdRZDRLUlVhdzdaZzJhNTlHL0NiUUg3cVJHYndSRmVRPT0iLCAiZCI6ICI4UVVpcHRrdVRFb2tNV2dMSndZT0VWQVhtSj"
+    "VpcUFzUytacUlhaXlnNGZKOEQyVjRiSDJCUHVrSWU3WHM2cHc0YUJDSUJ1UkxhYVJ0WStUN2podmcvUVhJNllPUXdkSS9vMz"
+    "RaNlc1MERteTB0dzJYYncyMVJBNUJJUE4rVy94UnQ4T040R2FFSFUxUU5XME50RGVVckZjR0NjMWY5S0pmNWJKMWhUQlZIdj"
+    "VuM0JTT0hqcjJ1dkFHUzBYQk1aOHI5NWllK1FDMGJ0VHBBVjRiRkZxR0lPMDMzZDY2Ulp3ZXM4Q2Ewdz09In0sICJzYWx0Ij"
+    "ogImVmNGMxYzc4NWQzNTQzNTMifQ=="))
 ### BEGIN HIDDEN TESTS
-assert answer_01_3a == "b", (
-    "MiniLM is a BERT-style encoder: bidirectional self-attention with no causal mask, so every token sees "
-    "both sides; it produces contextual vectors (section 1's sentence embeddings) but was never trained to "
-    "predict the next token and has no head for it, so it does not generate text")
+from course.quiz import grade_answer
+
+grade_answer("answer_01_3a", answer_01_3a, "a", {
+    "a": "MiniLM is a BERT-style encoder: bidirectional self-attention with no causal mask, so every token sees "
+         "both sides; it produces contextual vectors (section 1's sentence embeddings) but has no head to generate text.",
+    "b": "That is GPT-2's family. MiniLM has no causal mask (every token sees both sides) and was never trained "
+         "to predict the next token: it is an encoder that turns text into contextual vectors.",
+    "c": "MiniLM has no decoder and no cross-attention: one stack of bidirectional self-attention layers turns "
+         "the input into contextual vectors. Encoder-decoders are T5 and BART.",
+    "d": "MiniLM is a Transformer: every layer attends to all tokens at once (section 1 drew one of its "
+         "attention maps). Reading tokens one after another is what RNNs do (lesson 02).",
+})
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "ex01_3_test_b", "points": 1}
-assert answer_01_3b in {"a", "b", "c", "d"}, 'answer_01_3b must be one of "a", "b", "c", "d"'
-print("Answer (b) recorded. (Its correctness is checked by the grader; section 3 has the answer.)")
+# Checks the format, then prints the explanation of the option you chose (sealed, so that reading
+# this cell does not give the answer away).
+check_answer("answer_01_3b", answer_01_3b, (
+    "quiz1:eyJrZXkiOiAiZDQ3ZTNlYTc2NDc2Y2RjNDdmYzNmODE2NjE2ZTMyOGE4YmFiN2Y1MTFmYzM1MDBjODE3MGI2ZDUzOW"
+    "Q1YzJhNCIsICJuYW1lIjogImFuc3dlcl8wMV8zYiIsICJvcHRpb25zIjogeyJhIjogImdRUVc4enNEM04xbVRFOXI5N2VuWG"
+    "5tMFJqMXdOWktvWjlHUTFFZ3lBeXhZenltUXdPdGRUNEZsa2tRdlNNQ2RBNTVhSEc2RlBvT283VUpZWWNhdG5WWUY3cVZ1MT"
+    "V0ampSYm1tOHhvOFpNaDJJdGV5eTF0UTNHczM5OXRoWURyRlRvRnlzYjU1VXArSVFRelJVcFk2QVhXSW4rTGZJWHhkMGxRZU"
+    "ZrMmJ3Y0hEWDY0amZZRGx2VVdTZHJqaVJJZjM2VkpsQ0FXNDBKbjQwZkdZcURPOTFobng1Q1J6OVF6ZWNQZUVhQUdkMTg9Ii"
+    "wgImIiOiAiZVIrZWNDL3RzL1FBMlRiRUNXY3FUY09iWGJnQ0RTbGFXNmI3T0RjKy9FbjZHWk45RXdiY0hYRm5DaElCZjljUl"
+    "dtTUNFNkFoWS9aL2N2ekFYN3VEaTlLeEhjYSsxVFYyR1FxQmhrOTJFZERFMjBiZnFiOFJFRUg4eHdKMU1kSS9ZbHpYaURtQU"
+    "xyUUFHbFo3WWNCSUZ0Zmwra2VoSHVVbFdja2FWY09pUkxmdXd2K3hpSnUrMFNXeGVML3ZVd2t2anprYStaMURoZ2xjbC9vPS"
+    "IsICJjIjogInhHM0lROSsyUWVTTVFrRGhBZmVyM3JLZ3FrcUVLYU1Odlpsb2JueUhJNVZXWFVtYUdmaUdzTkFFWStkczc1R3"
+    "hYaHBlR0dEcyt1R0pOeHZlZVRDZElPeFRta0lWbTJkUDlhRmpSNkVFODZsQkM2VFVwU2dMdjh1aExpRW9wV0hmZXdJQ2xpV1"
+    "lEZ1RWL0l2em1zeG1MaDFHS0QzK0ZzMnB5elRWTVF1cEVDTnVNd1dLSDZsRUl6eWxBRFJUUU1scFd5V2NTZXQ5SUNsdzBBeW"
+    "diUUZmK1g5TXVoK2ZjY1hGUGc3WGhzemJzdz09IiwgImQiOiAiSTJ2Vjh6eThmbiszY2sxR3dHRllaallXZmN0ZXNvTTlCU1"
+    "BXSHQvUkU0WUpVRFVWaXc2cW1ZWlRnRWNNSUpaZmVEQkx4MGJXREhUdUI5VzJCVXp0N3h5TEluTTFHUis0NG1VK013NEh6L1"
+    "N2d1F3Z1ZoLzZNY2hKeGZsVXAzK1JIdWtHWi94QjRJZ3cycTEvYmhXZ1YzYmY2OVdzeUR0U0J1MmZqVGUzdmpQQ2RDRnJmTD"
+    "R4bGgvbk9LTXhjbi9ZU3B5QVpGdnRUN0xqZU5HaVBpdzNBOUNOR1NLWWlyMm1QNzJzOFdhQ0E0WXNmd21nIn0sICJzYWx0Ij"
+    "ogIjMwMmFmZTFiNTQwYTJlNTIifQ=="))
 ### BEGIN HIDDEN TESTS
-assert answer_01_3b == "d", (
-    "the causal mask lets position t see only positions <= t, so predicting token t+1 cannot copy it from the "
-    "input, and all positions can be trained in parallel; bidirectional attention would leak the answer, and "
-    "GPT-2 has no encoder")
+grade_answer("answer_01_3b", answer_01_3b, "d", {
+    "a": "Bidirectional attention would leak the answer: the position that must predict token t+1 could simply "
+         "read it. GPT-2 uses a causal mask so that each position sees only the past.",
+    "b": "GPT-2 has no encoder and no cross-attention: it is decoder-only. What keeps the target out of sight is "
+         "the causal mask, which blocks every future position.",
+    "c": "GPT-2 does use positions (learned position embeddings, lesson 11). Without them it could not tell "
+         "the order of its inputs at all; the causal mask is what hides the next token.",
+    "d": "The causal mask lets position t see only positions <= t, so the token it must predict is never in "
+         "its input, and all positions can still be trained in parallel in one forward pass.",
+})
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "ex01_3_test_c", "points": 1}
-assert answer_01_3c in {"a", "b", "c", "d"}, 'answer_01_3c must be one of "a", "b", "c", "d"'
-print("Answer (c) recorded. (Its correctness is checked by the grader; section 3 has the answer.)")
+# Checks the format, then prints the explanation of the option you chose (sealed, so that reading
+# this cell does not give the answer away).
+check_answer("answer_01_3c", answer_01_3c, (
+    "quiz1:eyJrZXkiOiAiMWJmNzQyNTI4OGFmOGI4ZWVlOGNkZTllNDFiZDg3ZWI0MDc1Y2QyY2E3ZWEzYTdjYTc3N2Q0Zjg1N2"
+    "E1MmNjMyIsICJuYW1lIjogImFuc3dlcl8wMV8zYyIsICJvcHRpb25zIjogeyJhIjogIk5jSVEvTCtKcmhNaU0rWit3QkhiTz"
+    "I4UmJCZjBQQUprQWc2em0rdXYyOXUwTXh4Qyt3ei8xQXNXSHdnWko3dmdWaE94cXcrbnVhRXVMVVdqLzFzQUZaK2lqdFRydi"
+    "twdTJmcVVYY3RnVk5SOG8rb1piNkEyWGlObDBQM0hSOFMrbGJPSDQwQWZuSzgvb1hOMTBaNEc3V0Noa0Z4bU8rcDZwNHZEZE"
+    "tFd0tFdGErdnVlRUptQyttMD0iLCAiYiI6ICIwV0QraWZXeXM4NTFSMEVacmRJTGcrdm9IcGhnUzFWb0dIZEwwVUhKZ0lLTj"
+    "hEUE0zTXB6WEVVVlVsOEl1ZE1PUG93Zm4rM1hlU285SmgzSjFYZUJQaFBBSUJ1UHZtdjBMQ2IvVVVldmUzdmtFZ0pKRW1MRn"
+    "pEcnJuTE1QeVI3Y2J0MjFCdUtqQTV6VHlRa2xjdDRVbXo1em5OcjlDbVZpZGoyUnhBM3BEdDNJSUIvbGVwQUk3cE9sUmExbk"
+    "9MNWZMaS9PRzJmNmRXTTFPUT09IiwgImMiOiAiejNzSkR6cEtJZ3VlQXd6YXAyN1NhbFdKS0ZrZCthc3ZleHlybml6Z2NOQV"
+    "BxS1ZXUGg5bXJyeXVDWWFWTnY4UWFWbzlJVEd2WGVSaC9QUGs0YWFYK3FRdllRUnM0WkFjWkZSbUZ3K2dwOXVaWHZwakJBNz"
+    "E1NzZ0anYvUHR2dUJlTmNSWTdRbnJ2aEJVRWR5NEhadzAxcDBJTjRkb2ZzcEVyMDhsTU5RbEowbnlONFJjL1prUFhqNUhrMF"
+    "ZoUG4rUDBKZ2k4bEZHNDh2S0h3UWpOTzhSampmTGZPKyIsICJkIjogIjBGempHSWEvTk1hR29MMVB0Y05xOUt4bml1Z3Bzak"
+    "poeUNQQ0ZkS2oyR2lyUFpReWNJOFJrWGEzQmhsSjhSWitRaWxWR3dKOW1oOVFpcFlBVmtBU29wMThTNUJJbmEybzVFRzRkcW"
+    "dRbDFiZTVIOEFKbnhtVmhXd3dlUGxiL0p6aUFjZGZrWXI4ZHVIR0xPSDJKazFPRlphWXFWRlVvT0QxOTJVbUlIT0lJcXhqbk"
+    "hnZ21sZzVQTjlRMU1DIn0sICJzYWx0IjogIjc5NmRhOGExMDBhZTU4ZmUifQ=="))
 ### BEGIN HIDDEN TESTS
-assert answer_01_3c == "c", (
-    "T5 and BART are encoder-decoder models: a bidirectional encoder reads the source, a causal decoder writes "
-    "the output and reads the encoder through cross-attention. BERT is encoder-only and GPT-2 decoder-only")
+grade_answer("answer_01_3c", answer_01_3c, "c", {
+    "a": "T5 and BART are encoder-decoders, but BERT is encoder-only and GPT-2 decoder-only: the three "
+         "families of section 3 are different designs.",
+    "b": "A [CLS] vector is good for a label (classification), not for writing a new text of any length; a "
+         "summary needs a decoder that generates tokens one by one.",
+    "c": "T5 and BART are encoder-decoder models: a bidirectional encoder reads the article, a causal decoder "
+         "writes the summary and reads the encoder through cross-attention.",
+    "d": "That describes GPT-style models; T5 and BART keep a separate encoder for the source text and a "
+         "decoder that reads it through cross-attention.",
+})
 ### END HIDDEN TESTS
 
 # %% [markdown]

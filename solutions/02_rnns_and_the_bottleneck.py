@@ -220,6 +220,20 @@ for batch, input_size, hidden_size, seed in [(2, 4, 4, 10), (1, 6, 3, 11), (5, 2
             raise AssertionError(hint)
     torch.testing.assert_close(got, expected_out[:, 0], atol=1e-5, rtol=1e-5,
                                msg=f"rnn_step differs from nn.RNN for input_size={input_size}, hidden_size={hidden_size}")
+# From scratch (no RNN module or kernel while yours runs), inputs unchanged, float64 kept.
+from course.checks import assert_dtype, call_checking_inputs, forbidden
+
+torch.manual_seed(13)
+layer = nn.RNN(3, 4, batch_first=True).double()
+params = [p.detach() for p in (layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0)]
+x_hidden, h_hidden = torch.randn(2, 3, dtype=torch.float64), torch.randn(2, 4, dtype=torch.float64)
+with torch.no_grad():
+    expected = layer(x_hidden[:, None], h_hidden[None])[0][:, 0]
+with forbidden("torch.nn.RNN", "torch.nn.RNNCell", "torch.rnn_tanh", "torch.rnn_tanh_cell", namespace=globals(),
+               reason="Write the formula with matrix products and torch.tanh"):
+    got = call_checking_inputs(rnn_step, x_hidden, h_hidden, *params)
+assert_dtype(got, torch.float64, "h_t")
+torch.testing.assert_close(got, expected)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -322,6 +336,23 @@ for batch, seq_len, input_size, hidden_size, seed in [(2, 9, 3, 6, 20), (5, 1, 2
             "start from h0, and feed each new state into the next step")
     torch.testing.assert_close(h_last_hidden, expected_h_n[0], atol=1e-5, rtol=1e-5,
                                msg="h_last must be the state after the LAST time step, h_T = outputs[:, -1]")
+# Your loop, not nn.RNN (blocked while your function runs); h0 and x unchanged; float64 in, float64 out
+# (a buffer made with torch.zeros(batch, seq_len, hidden) is float32 unless you pass dtype=x.dtype).
+from course.checks import assert_dtype, call_checking_inputs, forbidden
+
+torch.manual_seed(24)
+layer = nn.RNN(3, 4, batch_first=True).double()
+params = [p.detach() for p in (layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0)]
+x_hidden, h0_hidden = torch.randn(2, 5, 3, dtype=torch.float64), torch.randn(2, 4, dtype=torch.float64)
+with torch.no_grad():
+    expected_outputs, expected_h_n = layer(x_hidden, h0_hidden[None])
+with forbidden("torch.nn.RNN", "torch.nn.RNNCell", "torch.rnn_tanh", "torch.rnn_tanh_cell", namespace=globals(),
+               reason="Loop over the time axis and call your rnn_step"):
+    outputs_hidden, h_last_hidden = call_checking_inputs(rnn_forward, x_hidden, h0_hidden, *params)
+assert_dtype(outputs_hidden, torch.float64, "outputs")
+assert_dtype(h_last_hidden, torch.float64, "h_last")
+torch.testing.assert_close(outputs_hidden, expected_outputs)
+torch.testing.assert_close(h_last_hidden, expected_h_n[0])
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -398,9 +429,11 @@ print("forget gate of sequence 0:", f_gate[0])
 #
 # There are $T - t$ factors $D_k W_{hh}$. Each entry of $D_k$ is at most 1, so the norm is at most
 # $\lVert W_{ih} \rVert \cdot \lVert W_{hh}\rVert^{T-t}$: when the recurrent weights are small
-# ($\lVert W_{hh} \rVert < 1$, largest singular value, is a sufficient condition; over long distances what
-# decides is the spectral radius of $W_{hh}$, shrunk further by the $\tanh'$ factors — 0.6 here, although
-# $\lVert W_{hh} \rVert_2 \approx 1.1$) the gradient shrinks **geometrically** with the distance $T - t$ (Bengio,
+# ($\lVert W_{hh} \rVert < 1$, largest singular value, is a sufficient condition; over long distances the
+# spectral radius of $W_{hh}$ roughly governs the rate, shrunk further by the $\tanh'$ factors — it is not an
+# exact rule, because the $D_k$ change from step to step and the product of different matrices is not the power
+# of one; both are printed below) the gradient shrinks
+# **geometrically** with the distance $T - t$ (Bengio,
 # Simard & Frasconi, 1994; Pascanu, Mikolov & Bengio, 2013). The same Jacobian carries the training signal
 # backwards: an error at step $T$ barely reaches the weights' use at step $t$, so the network cannot *learn*
 # to use distant context.
@@ -446,7 +479,9 @@ sensitivities = {name: nudge_sensitivity(model, sequence) for name, model in
                  [("tanh RNN (default init)", small_rnn), ("LSTM (default init)", plain_lstm),
                   ("LSTM, forget-gate bias +3", remembering_lstm)]}
 spectral_radius = torch.linalg.eigvals(small_rnn.weight_hh_l0.detach()).abs().max().item()
-print(f"largest |eigenvalue| of the RNN's W_hh: {spectral_radius:.2f}")
+largest_singular_value = torch.linalg.matrix_norm(small_rnn.weight_hh_l0.detach(), ord=2).item()
+print(f"largest |eigenvalue| of the RNN's W_hh (spectral radius): {spectral_radius:.2f}; "
+      f"largest singular value: {largest_singular_value:.2f}")
 
 distances = list(range(seq_len))  # distance T - t between the input and the last step
 course.plot_curves(distances, {name: values.flip(0) for name, values in sensitivities.items()},
@@ -567,9 +602,15 @@ for input_size, hidden_size, seq_len, scale, seed in [(3, 5, 15, 1.0, 30), (6, 4
 torch.manual_seed(33)
 layer = nn.RNN(5, 7, batch_first=True)
 before = [p.detach().clone() for p in layer.parameters()]
-got32 = gradient_norms(layer, torch.randn(10, 5))
-assert got32.dtype == torch.float32, f"with float32 inputs return float32, got {got32.dtype}"
+x_hidden = torch.randn(10, 5)
+from course.checks import assert_dtype, call_checking_inputs
+
+got32 = call_checking_inputs(gradient_norms, layer, x_hidden)
+assert_dtype(got32, torch.float32, "the norms")
 assert all(torch.equal(p, q) for p, q in zip(before, layer.parameters())), "gradient_norms must not modify the RNN"
+assert not x_hidden.requires_grad, (
+    "gradient_norms switched on requires_grad of the caller's x (x.requires_grad_()): work on a copy, "
+    "x.detach().clone().requires_grad_(), or let torch.autograd.functional.jacobian do it")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -586,21 +627,21 @@ plt.show()
 # %% [markdown]
 # ### Exercise 02.4 — Read the curve (1 point)
 #
-# For a tanh RNN whose recurrent weights are small (here PyTorch's default initialisation, largest
-# |eigenvalue| — the spectral radius — of $W_{hh}$ about 0.6), what does the curve of $\lVert \partial h_T / \partial x_t \rVert$
-# against the distance $T - t$ show, and what does it imply?
+# For a tanh RNN whose recurrent weights are small (here PyTorch's default initialisation: the spectral
+# radius of $W_{hh}$, its largest |eigenvalue|, is printed in section 3), what does the curve of
+# $\lVert \partial h_T / \partial x_t \rVert$ against the distance $T - t$ show, and what does it imply?
 #
-# - (a) It grows with distance: the earliest inputs dominate the final state, which is why RNNs forget
-#   recent words.
-# - (b) It decays roughly geometrically (a straight line on a log axis): the influence of distant inputs on
-#   $h_T$, and the training signal that reaches them, shrink exponentially, so long-range dependencies are
-#   hard to learn.
-# - (c) It is flat: every input influences $h_T$ equally, as in attention, so an RNN remembers the whole
+# - (a) It grows with distance: the earliest inputs dominate $h_T$, so an RNN forgets recent words first and
+#   long contexts are easy to learn.
+# - (b) It decays roughly geometrically (a straight line on a log axis): distant inputs, and the training
+#   signal that reaches them, shrink exponentially.
+# - (c) It is flat: every input moves $h_T$ about equally, as in attention, so an RNN remembers a whole
 #   sentence equally well.
-# - (d) It decays only because tanh saturates; with the identity instead of tanh the curve would be flat
+# - (d) It decays only because tanh saturates: with the identity instead of tanh, the curve would be flat
 #   for any $W_{hh}$.
 #
-# Set `answer_02_4` to `"a"`, `"b"`, `"c"` or `"d"`.
+# Set `answer_02_4` to `"a"`, `"b"`, `"c"` or `"d"`, then run the grade cell: it tells you at once whether
+# your choice is right, and why.
 
 # %% nbgrader={"solution": true, "grade_id": "ex02_4"}
 ### BEGIN SOLUTION
@@ -608,13 +649,44 @@ answer_02_4 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex02_4_test", "points": 1}
-assert answer_02_4 in {"a", "b", "c", "d"}, 'answer_02_4 must be one of "a", "b", "c", "d"'
-print("Answer recorded. (Its correctness is checked by the grader; section 3 shows the curve.)")
+from course.quiz import check_answer
+
+# Checks the format, then prints the explanation of the option you chose (sealed, so that reading
+# this cell does not give the answer away).
+check_answer("answer_02_4", answer_02_4, (
+    "quiz1:eyJrZXkiOiAiY2YyZjU3ODU0NTM0YWVlY2JmZDgzNzI3YmM3YzNjZDgwYWRhNWI4NTFiOTQxMjNjYmQxODk1YTMyNj"
+    "RlNDJlMyIsICJuYW1lIjogImFuc3dlcl8wMl80IiwgIm9wdGlvbnMiOiB7ImEiOiAiS3RWR2FpZTBtdGoxSFROQkdDdWNhan"
+    "A1cjBQNXZWaENHZTduU01KeGFkOUxhelpMRmhsbk4xWnQyZ3doR3FvaEFPM3B2dG8zZEI4bVFRMllGYWFDdmhNdzlXLzIyZi"
+    "tJa0RxRE52bjkvQ0tKMXZuSGhDc3A2Ri9hUkFjQ3A5aXNhQm9hSEpaYUpqdHRRc1NCS2w5cFl2Q0ZFa2tmK1lwUnRrSDNnZi"
+    "tpeWpPdCtBOFVianBvMGxpZm1jZTNqZE4zandQTmQ3RnFtOC9DaG9BS0NVQ24rNEJwN3lEL0dvMzh1aEhaeEcxMksyeXRsTW"
+    "E0aHdYenZDNVRqM2lpUzA0UERMM1hRSEhjMDF3PSIsICJiIjogIlUxS1c5dmlVQzFFeUJoRUZxejE4bGlGYk1QZ1I0YmQ4NX"
+    "NObHBka21ZanMyNTBZY3ZTWFJjWjg2UDhZaWgzbnpuWUhYM0pjZVhpK3VMUzk4Q3lBZmZEV3FMMTlGa28yUWtFOXQveFZzRW"
+    "NMa2xnWkF4UGpUMzk5WEpRaEM5Vy9iRkhDQXNvWXB6TzB1MHA4MHFWeUw5dnRocDN5Wk9xejF1TllTZGl3b3VjWnJCZXFlcG"
+    "RSVWRDWEdGK0ZkVlRCbkl4QWVJV1BVT0dIZjB4MTlqbW0waC9PMG9IcWQwUjY1OTlZZmx0RW5Fc1RodFdiTTZPNkwwNkxtcG"
+    "1WMzZxaDlQVnZCdHgxaTgxZ2Y5cFpjMFFJbDRvZHRmQkNaQUIyektTakxXWHdMTFlPWmFCSE4zZW50UmVUcXlVd3BLa0JLR3"
+    "BjYURGdWgvOW5nV0NYZlAzbElhTTd5MWhEODZ1Nm16dE5qOVJuQXhqT1o5ZGpNTll4ZzBWVTJCdXZpU0tFcVVEZklmSVVrQ0"
+    "JaVGFYcUFUQlphIiwgImMiOiAidUpNVHBZcjRYbVRzN1d6eWJKdWJvdjV6NFByYWZWSTRmSU14OFJaWTJ3bmtoVDNXYUVoOX"
+    "p0TGVaREo5Ynk1NjlxNloxVGtCcXBiZjZWTm9pM2Q4bEtTVmYxWjMyL3Jab1B0eHlSZkE3ekJQR01mYjRUaDM5QitwZThoaE"
+    "hNVVI5bmJ5R3IvdlFGSXAwSnpBaTB2amxIZExES1VCM28weHUyZ2lpZXcvTlhJVSswM2pWVitlZkM3MWZpaFpHOWVJaUFzcT"
+    "NRSHVkTzB0OXBONElQaUk1ekRaZ3hFamZKbDBkZTR5QXJYZ0NtMklKWE90aEcrRU1EMUlJSFIxbkxoM1Btcz0iLCAiZCI6IC"
+    "I3V0cvbG1LQXhHNHJFY1lTbjYybE9QZEdVVG9XSWlLbGdOb0xPbm9uaHFGQjllZmJsR2NzSjM3d21LU0tZWFQ1UHQyYkFKam"
+    "xFL2NyNExPSEQvQUM2OFA5S2ZWd0xkWnVWd2FpeTU5U2pVd0JMU0J4OXN6SlZteFM2K3o4WFJpU3k2MXZCVEhBMEpRdmxLQl"
+    "BxUG5OL283eFdNTzhTLzgxaXBVaFN5elFiQW1Ca0FSWDBidjgzazg0VHpTUjg4VndDaDk1WmdwVDh1UmduTnBsWjJSTE1HYV"
+    "R4dnBWbFdLQUFBR3ljaGVibklNRTUrYmlxSlczVWR5ciJ9LCAic2FsdCI6ICIwMGM0NmVlMjc4OGVjZTMzIn0="))
 ### BEGIN HIDDEN TESTS
-assert answer_02_4 == "b", (
-    "the Jacobian is a product of T - t factors diag(tanh') W_hh; with small W_hh each factor shrinks vectors, so "
-    "the norm decays geometrically with distance (a straight line on a log axis). Without tanh the factors are "
-    "just W_hh, and a W_hh with eigenvalues below 1 still makes the product vanish")
+from course.quiz import grade_answer
+
+grade_answer("answer_02_4", answer_02_4, "b", {
+    "a": "Section 3's curve goes down, not up, as the distance grows: each step back multiplies the Jacobian by "
+         "another factor diag(tanh') W_hh, and with small W_hh these factors shrink it. Distant inputs fade.",
+    "b": "The Jacobian is a product of T - t factors diag(tanh') W_hh; with small recurrent weights each one "
+         "shrinks it, so the norm falls by a roughly constant factor per step, a straight line on a log axis. "
+         "The training signal travels back through the same product, so long-range dependencies are hard to learn.",
+    "c": "A flat curve is what attention gives (one step from any position to any other); an RNN reaches x_t "
+         "only through T - t recurrent steps, and section 3 measured a decay of many orders of magnitude.",
+    "d": "tanh' <= 1 makes the decay faster, but it is not the cause: without tanh the factors are just W_hh, "
+         "and a matrix whose eigenvalues are all below 1 in size still makes the product vanish.",
+})
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -686,7 +758,8 @@ for name, values in timings.items():
 # the source sentence, and its last hidden state — one vector $c = h_T$, the *context vector* — initialises a
 # **decoder** that writes the target sentence. Everything the decoder knows about the source must pass
 # through $c$: a vector of the **same size** for a 3-word and for a 50-word sentence, and (section 3) one in
-# which early words have faded. Translation quality dropped sharply on long sentences.
+# which information from many steps back has passed through many squashing updates (section 3). Translation
+# quality dropped sharply on long sentences.
 #
 # **Bahdanau, Cho & Bengio (2015)** kept *all* encoder states $h_1, \dots, h_T$ and let the decoder look back
 # at them at every output step. With the decoder state $s$ as the query, an **additive** score rates each
@@ -701,7 +774,7 @@ for name, values in timings.items():
 # additive one.)
 #
 # A small experiment: **reverse** a sequence of 10 random tokens. The first output needs the last input and the
-# last output needs the first input — the one that has faded most from the context vector. Two GRU
+# last output needs the first input, which has gone through the most recurrent updates. Two GRU
 # encoder–decoders with the same hidden size are trained the same way (teacher forcing: the decoder reads the
 # true previous target token); one also has additive attention.
 
@@ -796,13 +869,19 @@ course.plot_curves(range(1, SEQ_LEN + 1), accuracy_by_position,
 plt.tight_layout()
 plt.show()
 for name, accuracy in accuracy_by_position.items():
-    print(f"{name:25s} mean token accuracy {accuracy.mean().item():.2f}")
+    print(f"{name:25s} mean token accuracy {accuracy.mean().item():.2f}; by output position:",
+          " ".join(f"{value:.2f}" for value in accuracy.tolist()))
 
 # %% [markdown]
-# Without attention, the first outputs — the most recently read source tokens — are mostly right, and
-# accuracy drops by 30 to 40 points for tokens read earlier: the context vector has kept the recent tokens
-# better than the older ones (section 3 again). With attention the model can look every token up, and its
-# accuracy is high at every position. What does it look at? Each row of the attention map is one output step:
+# Without attention, the first outputs — the most recently read source tokens — are the most often right,
+# and accuracy falls for tokens read earlier; but look at the last outputs (the very first source tokens):
+# the curve is **U-shaped**, not a steady decline (the printed accuracies show it). The first tokens enter a
+# fresh hidden state, and a trained network can learn to keep part of them — a *primacy* effect next to the
+# *recency* one. So section 3's picture (an untrained RNN, where influence decays with distance) is the
+# tendency, not a law: what a fixed-size context vector loses most here is the **middle** of the sequence,
+# and which tokens survive depends on what training made the encoder keep. With attention the model can
+# look every token up, and its accuracy is high at every position. What does it look at? Each row of the
+# attention map is one output step:
 
 # %%
 with torch.no_grad():

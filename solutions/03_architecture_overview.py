@@ -551,6 +551,16 @@ assert count_parameters({**small_fields, "n_head": 1}) == count_parameters({**sm
 assert count_parameters(GPT2Config()) == 124_439_808, (
     f"GPT-2 small (GPT2Config()) has 124,439,808 parameters in GPT2Model; you counted "
     f"{count_parameters(GPT2Config()):,}")
+# Count from the config, do not build: building GPT2Model (or any layer, even on the meta device) runs tensor
+# operations, and the config alone needs none. The caller's config must not change either.
+from course.checks import call_checking_inputs, count_torch_calls
+
+_fields = {"vocab_size": 53, "n_positions": 11, "n_embd": 24, "n_layer": 1, "n_head": 2}
+_count, _tensor_operations = count_torch_calls(call_checking_inputs, count_parameters, _fields)
+assert _tensor_operations == 0, (
+    f"count_parameters ran {_tensor_operations} tensor operations: it builds (part of) a model. The exercise "
+    "asks for the count from the config fields alone, with arithmetic on n_embd, n_layer, vocab_size, ...")
+assert _count == built_count(_fields)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "ex03_1_test_b", "points": 1}
@@ -752,45 +762,107 @@ for arguments in hidden_arguments:
 # %% [markdown]
 # ## 8. Quiz: reading the diagram
 #
+# ### Exercise 03.3 — Reading the diagram (2 points)
+#
 # **Question a.** In a 6-layer encoder-decoder Transformer (`nn.Transformer`), where does the cross-attention
 # sub-layer of decoder layer 3 take its queries, keys and values from?
 #
-# - (a) Queries, keys and values all from the memory (the encoder's final output).
+# - (a) Queries from the decoder's own stream (after its masked self-attention); keys and values from the
+#   memory, the final encoder output, shared by all six decoder layers.
 # - (b) Queries from the decoder's own stream (after its masked self-attention); keys and values from the
-#   memory — the final encoder output, the same tensor for all six decoder layers.
-# - (c) Queries from the decoder's own stream; keys and values from the output of encoder layer 3.
-# - (d) Queries from the memory; keys and values from the decoder's own stream.
+#   output of encoder layer 3, the encoder layer at the same depth.
+# - (c) Queries, keys and values all from the memory, the final encoder output, so that each decoder layer
+#   re-reads the source sentence on its own.
+# - (d) Queries from the memory, the final encoder output; keys and values from the decoder's own stream,
+#   after its masked self-attention.
 #
 # **Question b.** You change GPT-2 small from `n_head=12` to `n_head=24`, keeping `n_embd=768`. The number of
 # parameters:
 #
-# - (a) doubles.  (b) grows by $12 \times 4 d^2$, one set of Q, K, V, output maps per new head.
-# - (c) does not change.  (d) halves, because each head is half as wide.
+# - (a) doubles, because every head has its own query, key, value and output matrices.
+# - (b) grows by $12 \times 4 d^2$: one more set of query, key, value and output maps per new head.
+# - (c) does not change: the heads are narrower slices of the same $d \times d$ projection matrices.
+# - (d) halves, because each head is half as wide and so holds half as many weights.
 #
-# Set `answer_03_3a` and `answer_03_3b` to `"a"`, `"b"`, `"c"` or `"d"`.
+# Set `answer_03_3a` and `answer_03_3b` to `"a"`, `"b"`, `"c"` or `"d"`, then run the two grade cells: each
+# tells you at once whether your choice is right, and why.
 
 # %% nbgrader={"solution": true, "grade_id": "ex03_3"}
 ### BEGIN SOLUTION
-answer_03_3a = "b"
+answer_03_3a = "a"
 answer_03_3b = "c"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex03_3_test_a", "points": 1}
-assert answer_03_3a in {"a", "b", "c", "d"}, 'answer_03_3a must be one of "a", "b", "c", "d"'
-print("Answer a recorded. (Its correctness is checked by the grader; section 3 holds the evidence.)")
+from course.quiz import check_answer
+
+# Checks the format, then prints the explanation of the option you chose (sealed, so that reading
+# this cell does not give the answer away).
+check_answer("answer_03_3a", answer_03_3a, (
+    "quiz1:eyJrZXkiOiAiYmRhN2ZjOWI3ZDFhMTIxNzE2YWQ3MGM5NzRjNGM2MjBhNGQxNDI4NjU1MWQ4Zjc3ZjhhMzdiMDdiZT"
+    "NmZWEwZiIsICJuYW1lIjogImFuc3dlcl8wM18zYSIsICJvcHRpb25zIjogeyJhIjogIlZNTFJwaUsxa3VBR2ZlTjNSZFFnTX"
+    "FGNFZkTVVCQUxEc21ZOUdvRzJyekh2aDRRWkRQL0huenFYZ0lpb0NSRWdrUEo5ZGM5bUZQS29zYUJSN1U0dThoSXhvelFrVl"
+    "ZTcTY1WTlHNGxxT1g3M3k1ZGYyeEtzcUlnbTQ2TXFaMmJFbE9JbG1wWGIxQk9XdDcyclJRTERDdy9hQ0xLRlNLdWs0SzF1NG"
+    "RqZTM4cWdvd2swWkg4bzVUeWNKa3JpaHZqcnRyNmJwYTMvYytVUzlpaXRMbm5JTi9hQjNRVzZyb3hxSEZWbXE0RTJ2cUkram"
+    "RJaDNuSW5vd01jZWxWdSsrRE45bmNkUStpb3kwNUxodkE9IiwgImIiOiAiaGZnL0RlWFZiQW80MG9Ecko1eGd5WTBodDRsd1"
+    "QweXRYSjFtQmRPSzlCVE45MVY1Z25DVFFkKzhUdTVuUlg1SUh3dW9RVXZOcmQ2TjdVck1DWUg4bUtVTTVNNThZajRCdGRtQl"
+    "FzK3prdThZV3c1ajcxTWUrNFlvTVFYOVErTVM5V2FLQ0tkTGI1dU80ZVlqZGsxRmJqc1NjZXQrM0lBTW1kc1F5WmsraVFMMD"
+    "Nrays0ZjNGeWRGTjJXUGg0cUduS1RrcWdrelJkMldPbE1zUTJVMlEyc2FKZWIycEdaYjVGcitnWEFLZUVpNDNmVVZmQVdOMT"
+    "hLWU5TS1Vhb2MzY3d6Si8vcnhEY2xaMCIsICJjIjogIlYvY0svTEFtNE12dWpjODRKUmZDamQ4YnBmeWFjTkNaL09wQ0psV2"
+    "xYSnR4ZVlvWjRaZFl5cDhzWHNFK0NHanZqWmRLZ2padEcyRGJDMGpkWDJUQUhjdzVicEtSZEJCWGhCUGwxNisralR6ZWZkd1"
+    "hmZ3NsbjdTMTZjQmJPcGhkVkl2Q2VlaEFDRzYxS0hrRVJucnZWNHJUVzhrQlZpVzFYdVJ5bHNSaHpJUTVCUnZRcjlXNHEwK3"
+    "ZJVHdMaW9UWE1Ub25ZaEF6RjRjZmorR2FOM05pVFFKSXptVGZGUzhvNm1jemdKTHhKbUtjWGE0ak9JYzAvbWNsVWZNditNRl"
+    "NBQUZoRSsvdi9JQ3lYci80b1h1di85Y1czN2M9IiwgImQiOiAiY0t4U3N4QjJWSm5BeGtmU0RTYjdjdytOU1Z5YzdnTHltaW"
+    "txM2dTT2tJa255c21MVUdJT25aZ2hrWjE5Lyt2aTdnMnBxRlU4OFk3MmVzM3BKVnRJcTNqcjNZRWROSEJhb3FGbTJJemVyZW"
+    "ttYllCZGE4cGgvd1ZsVFVEZEZIWEF1UkE2TFB0c3FlM2c2WkRramRHZS9ZRUhyL3BzUzB4NkUyaFNucHFJNFhHM1VnOFNQSW"
+    "I5YXp2bitQR2F1MVIrclpNTG1GWndYVVBLZWY3azBIREF2NVVkS21FM0lPUWJUcm9vc1RLb0xvVkIwSHZJekJoMG9RaXNMSk"
+    "d4RndYTG43OD0ifSwgInNhbHQiOiAiMzExMzU1YWZiYTcxMmY0YyJ9"))
 ### BEGIN HIDDEN TESTS
-assert answer_03_3a == "b", (
-    "cross-attention takes its queries from the decoder (one per target position) and its keys and values "
-    "from the memory, the output of the LAST encoder layer, shared by every decoder layer (section 3 checked it)")
+from course.quiz import grade_answer
+
+grade_answer("answer_03_3a", answer_03_3a, "a", {
+    "a": "Cross-attention asks questions from the decoder (one query per target position) and looks them up in "
+         "the memory: the output of the LAST encoder layer, the same tensor for every decoder layer (section 3).",
+    "b": "Tempting, since the stacks have the same depth, but nn.Transformer passes only one tensor from the "
+         "encoder to the decoder: the memory, the output of the LAST encoder layer, read by every decoder layer.",
+    "c": "If queries came from the memory too, the decoder's own stream would not enter the sub-layer at all: "
+         "the output would ignore what has been generated. Queries come from the decoder, keys and values from the memory.",
+    "d": "This is the wrong way round: the output has one row per query, and the decoder needs one vector per "
+         "TARGET position, so the queries come from the decoder and the keys and values from the memory.",
+})
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "ex03_3_test_b", "points": 1}
-assert answer_03_3b in {"a", "b", "c", "d"}, 'answer_03_3b must be one of "a", "b", "c", "d"'
-print("Answer b recorded. (Its correctness is checked by the grader; you can check it with count_parameters.)")
+# Checks the format, then prints the explanation of the option you chose (sealed, so that reading
+# this cell does not give the answer away).
+check_answer("answer_03_3b", answer_03_3b, (
+    "quiz1:eyJrZXkiOiAiZWVjODgyNTRjNTVhYWYxZTZmMzA2MjdhYjQ3YWViMjFlNzZiZDAxODAwNGNkMzZlMjRmZTY0MDdhZT"
+    "lhZWM3NSIsICJuYW1lIjogImFuc3dlcl8wM18zYiIsICJvcHRpb25zIjogeyJhIjogInFGWjZjQ0Z6cW5td1lpMTY3TlhnbG"
+    "5lY2E4ZlZPNVp6bURHRFdrREViQUovOEFhSStIN284V09CaVVVb0hyTlVHb0NUbnFmS21waXNzZU82L0gxc3NIVEhEVWo5OW"
+    "tVeFBHV0JrazRQay9uU3ZtTU96b1RaYlJWM0RBdVdvSEVJWGtmbzBZenBPNzl3NWp6VkxWQ0tjdVN3aDZXTTJDVWUzQ3NleG"
+    "Y4Q2RqWjI4TlJkOVFRajVzN1ZmdmhtcVR5MWVreXpXKys3WGNqVlRMRVJiRVRkQ2FlS1FXdUM0RDl3My9KNUZxL1Y0MzhjL3"
+    "VUWGlwUEpGcU09IiwgImIiOiAiUVhiM09pTUVNYkpLdWZhaEFhUS9EZmVPaCt6aXowbVhaKzBGRHdNZEd2c00reGI5VkRwb0"
+    "pleDdVWnAwZGFxR3daVWpPR1plSG1leVpxT0p5eEpsVXNWUUxKaFRDZXhrVzJEbXFEUHJrZ29pbmFnYVFLTGhMQXdaQUVSRE"
+    "YvZWNjMnF6SXRPb241VUxCVWhZWjRkZ0haK1A3SE82ZmlCZkdPR3RLQlo4U3BkOVh5YWFCNXE2VUpZSGkxaGJ4d3RtU2ZNaE"
+    "NhL2tTaFZyRlRldnRpdWhHcUdQcDFlbW9KeEpSZ2xMQ3czeERxZjlHdTB5MDJkUFRBaz0iLCAiYyI6ICJQME1lVlNsS2V4U1"
+    "pnTUlBRDd6RVhlbUlua1pnZmFIaWdleUVvcFlmMWd2SElza1hueDhmelJ0eXpxT2ltUU14Snp4a3NBcG9oSEVGUmxiQllsT0"
+    "F6V3VSSzJVamdiejVQTlFaQkpIY0NiZCtoOVpmeVJJRnRET0dXZGxyQ3U3S0R1NmNMME4xQjFldS9hekdrVXZKdCtjWGplZk"
+    "1BcE1zNElNRldJMzc5OTROazVpeXptRHhFeFR4MjR6dk5PelZhbjduWXNBb1RWSkZ6WEFXcWltZE9vN0dYRUd6NXhpb3AwU3"
+    "MxSFZJUTUybEE2YjJnc0ZLWGViM3BXbz0iLCAiZCI6ICJTNmwyQmRmWHJndGtFTGhkMDlpdHB5SE1RZWlqYVFBMVh2aGxWSE"
+    "JsdkFCRi9iN3BHVlZMdzNLN2R6RlBQYTViUDVmK3hqWTEzanlsOWtyenVLeHNPWCtGMGNIY3lmdzVGdHF1TThqTTNEZWtlZ2"
+    "RtY3VkY056cVdnUCtLSTBwZW1SOXZRUmpzaStEV0NyNGZ0c0tFU0R3WHNIZXJmUXhPQzhIQTdncEJHRDQxNkpraXJiNkdEND"
+    "dYTzlHcjJuaXJEZDl0R0F4a0xOUThzZUw5NGt6cDE2NXk3UT09In0sICJzYWx0IjogImFhMzYwZmM5MzFlM2NmOTIifQ=="))
 ### BEGIN HIDDEN TESTS
-assert answer_03_3b == "c", (
-    "heads split the same d x d projection matrices into narrower slices (d_k = d_model / n_head): the number "
-    "of heads does not change the parameter count")
+grade_answer("answer_03_3b", answer_03_3b, "c", {
+    "a": "The heads do not get their own full-width matrices: the d x d projections are cut into n_head slices "
+         "of width d / n_head. More heads means narrower slices, and the count stays the same.",
+    "b": "That would be true if every head had full-width d x d maps; in GPT-2 (and nn.MultiheadAttention) the "
+         "same d x d matrices are split into n_head slices, so adding heads adds no parameter.",
+    "c": "Heads split the same d x d projection matrices into slices of width d_k = d_model / n_head: 24 "
+         "narrower heads use exactly the weights of 12 wider ones, and count_parameters ignores n_head.",
+    "d": "Each head is half as wide, but there are twice as many: 24 slices of width 32 cover the same d x d "
+         "matrices as 12 slices of width 64, so the count does not change.",
+})
 ### END HIDDEN TESTS
 
 # %% [markdown]

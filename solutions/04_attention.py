@@ -72,15 +72,43 @@ query = torch.tensor([0.9, 0.1])                                # (d_k=2,)
 
 scores = keys @ query                                           # (3,) one score per key
 hard_answer = values[scores.argmax()]                           # a dict: exactly one value
-soft_weights = torch.softmax(scores * 4, dim=0)                 # (3,) sums to 1
+sharpness = 4.0                                                 # toy stand-in for a learned scale, see below
+soft_weights = torch.softmax(scores * sharpness, dim=0)         # (3,) sums to 1
 soft_answer = soft_weights @ values                             # weighted average of all values
 print("scores:", scores)
 print("hard lookup ->", hard_answer.item())
 print("soft weights:", soft_weights, " soft lookup ->", round(soft_answer.item(), 2))
+for factor in (1.0, 4.0, 50.0):
+    print(f"factor {factor:4.0f}: weights {torch.softmax(scores * factor, dim=0)}")
 
 # %% [markdown]
 # The soft lookup is mostly the first value, with some of the third mixed in. Unlike `argmax`, it is
 # differentiable, so the model can *learn* its queries and keys by gradient descent.
+#
+# **Why multiply by a factor?** The scores of this toy (0.9, 0.1, 0.7) are close together, and a softmax
+# of close numbers is far from a lookup: with factor 1 no key gets even half of the weight (printed above).
+# Multiplying the scores by a factor sharpens the softmax (factor 50 is almost the hard lookup); dividing
+# flattens it. The factor 4
+# is an arbitrary choice that makes the toy readable. In a real model nobody picks it by hand: the learned
+# matrices $W_Q$ and $W_K$ set the size of the scores, and section 3 adds one fixed factor, $1/\sqrt{d_k}$,
+# for a reason we will measure.
+#
+# In a model, queries, keys and values are not given: they are three **linear projections** of the same
+# token vectors. Here they are as code, with random (untrained) matrices on 4 toy tokens of width 8:
+
+# %%
+token_vectors = torch.randn(4, 8)                               # (seq_len=4, d_model=8): one vector per token
+project_query = torch.nn.Linear(8, 8, bias=False)              # W_Q: what each token looks for
+project_key = torch.nn.Linear(8, 8, bias=False)                # W_K: what each token offers
+project_value = torch.nn.Linear(8, 8, bias=False)              # W_V: what each token gives
+toy_queries = project_query(token_vectors)                      # (4, 8)
+toy_keys = project_key(token_vectors)                           # (4, 8)
+toy_values = project_value(token_vectors)                       # (4, 8)
+print("queries", tuple(toy_queries.shape), "keys", tuple(toy_keys.shape), "values", tuple(toy_values.shape))
+
+# %% [markdown]
+# Training adjusts $W_Q$, $W_K$ and $W_V$; attention itself, the rest of this lesson, has no weights of its
+# own. Section 6 takes these three projections from a trained model, MiniLM.
 #
 # **Takeaway:** attention is a differentiable dictionary lookup: compare a query with every key, turn the
 # scores into weights, average the values.
@@ -221,6 +249,14 @@ for shape_q, shape_k in [((4, 9), (6, 9)), ((3, 2, 1, 64), (3, 2, 10, 64)), ((5,
         f"your scores are {ratio:.3f} times the expected ones; divide by sqrt(d_k) where d_k = q.shape[-1] "
         "(the width of one head), not by d_k and not by the model width")
     torch.testing.assert_close(actual, expected, atol=1e-5, rtol=1e-5)
+# The inputs must not change (`q /= math.sqrt(d_k)` scales the caller's queries), and float64 stays float64.
+from course.checks import assert_dtype, call_checking_inputs
+
+q_hidden, k_hidden = torch.randn(2, 3, 4, 8, dtype=torch.float64), torch.randn(2, 3, 5, 8, dtype=torch.float64)
+expected = q_hidden @ k_hidden.transpose(-2, -1) / math.sqrt(8)
+actual = call_checking_inputs(attention_scores, q_hidden, k_hidden)
+assert_dtype(actual, torch.float64, "the scores")
+torch.testing.assert_close(actual, expected)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -311,6 +347,21 @@ assert torch.all(weights_hidden[..., ~mask_hidden] == 0), (
     "keys where the mask is False must get weight 0; in this lesson True means 'may attend' "
     "(as in F.scaled_dot_product_attention) — is your mask inverted?")
 torch.testing.assert_close(weights_hidden, expected)
+# The caller's scores must survive (`scores.masked_fill_(...)` overwrites them); float64 stays float64.
+from course.checks import assert_dtype, assert_finite_and_close, call_checking_inputs
+
+scores_hidden = torch.randn(2, 4, 5, dtype=torch.float64)
+expected = torch.softmax(scores_hidden.masked_fill(~mask_hidden, float("-inf")), dim=-1)
+weights_hidden = call_checking_inputs(attention_weights, scores_hidden, mask_hidden)
+assert_dtype(weights_hidden, torch.float64, "the weights")
+torch.testing.assert_close(weights_hidden, expected)
+# Large scores (unscaled dot products of wide vectors reach the hundreds): exp overflows unless the row
+# maximum is subtracted first, which torch.softmax does for you.
+scores_large = torch.randn(3, 4, 5) * 100 + 500
+expected = torch.softmax(scores_large.masked_fill(~mask_hidden, float("-inf")), dim=-1)
+assert_finite_and_close(attention_weights(scores_large, mask_hidden), expected,
+                        what="your weights", hint="a hand-written softmax must subtract each row's maximum before "
+                        "exp (exp(700) is inf in float32); torch.softmax(scores, dim=-1) does it for you")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -393,6 +444,20 @@ output_before, _ = scaled_dot_product_attention(q_hidden, k_hidden, v_hidden, ca
 output_after, _ = scaled_dot_product_attention(q_hidden, k_hidden, v_changed, causal)
 torch.testing.assert_close(output_before[..., :5, :], output_after[..., :5, :],
                            msg="under a causal mask, position 5 must not influence positions 0-4")
+# From scratch: the library function is blocked while yours runs; inputs unchanged; float64 kept.
+from course.checks import assert_dtype, call_checking_inputs, forbidden
+
+q_hidden, k_hidden = torch.randn(2, 2, 5, 8, dtype=torch.float64), torch.randn(2, 2, 7, 8, dtype=torch.float64)
+v_hidden = torch.randn(2, 2, 7, 3, dtype=torch.float64)
+mask_hidden = torch.ones(5, 7, dtype=torch.bool).tril(diagonal=2)
+expected = F.scaled_dot_product_attention(q_hidden, k_hidden, v_hidden, attn_mask=mask_hidden)
+with forbidden("torch.nn.functional.scaled_dot_product_attention", namespace=globals(),
+               reason="Build it from your attention_scores and attention_weights"):
+    output_hidden, weights_hidden = call_checking_inputs(scaled_dot_product_attention, q_hidden, k_hidden,
+                                                         v_hidden, mask_hidden)
+assert_dtype(output_hidden, torch.float64, "the output")
+assert_dtype(weights_hidden, torch.float64, "the weights")
+torch.testing.assert_close(output_hidden, expected)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -500,22 +565,52 @@ plt.show()
 # The entries of a query $q$ and a key $k$ are independent, each with mean 0 and variance 1, and the head
 # width is $d_k$. What is the variance of the score $q \cdot k$ **before** scaling?
 #
-# - (a) 1  (b) $\sqrt{d_k}$  (c) $d_k$  (d) $d_k^2$
+# - (a) $1$  (b) $d_k$  (c) $\sqrt{d_k}$  (d) $d_k^2$
 #
-# Set `answer_04_4` to `"a"`, `"b"`, `"c"` or `"d"`.
+# Set `answer_04_4` to `"a"`, `"b"`, `"c"` or `"d"`. Run the grade cell below it: it tells you at once
+# whether your choice is right, and why.
 
 # %% nbgrader={"solution": true, "grade_id": "ex04_4"}
 ### BEGIN SOLUTION
-answer_04_4 = "c"
+answer_04_4 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex04_4_test", "points": 1}
-assert answer_04_4 in {"a", "b", "c", "d"}, 'answer_04_4 must be one of "a", "b", "c", "d"'
-print("Answer recorded. (Its correctness is checked by the grader; section 3 measured the answer.)")
+from course.quiz import check_answer
+
+# Checks the format, then prints the explanation of the option you chose (sealed, so that reading
+# this cell does not give the answer away).
+check_answer("answer_04_4", answer_04_4, (
+    "quiz1:eyJrZXkiOiAiZDBkNjUyZGQ3NDZjNGU1MDM3YjBhNTM1OTMyYzU0M2QxMDgzNDliMGQzYzFkZGFhZDMxZGE0MjgxOD"
+    "M4ZWE4NCIsICJuYW1lIjogImFuc3dlcl8wNF80IiwgIm9wdGlvbnMiOiB7ImEiOiAiTTJtcnhkMzFCN3VUQ2JXZ01UeHUyak"
+    "tRQmJ2dUJvVEE5OHlkNEYxR2RmbzYxQjBHSHlZbktUV21Sb2pNL3UvNGIwY0N3Rnl3b0ZiV21xeXNkL1BRd2RvaDVoWnVCaC"
+    "84MnZVS24ycEN1NjYzQzFZOGYvVVlPaDZ0ZEk3cFdpaDg2ODZVSEhEd2RqaUc3eCtZSFZoYXdPdWtQMHFKaSthckdEZW5ta1"
+    "dPWXVlL3A0WU12QVBQTG5ocTBQR2FnU1pkdUhTcmF5bk12M1ZPcmdreXR5eC9pU0RkR3B4VURzMFFlOGhUZmFqMUhDQ2RITV"
+    "pWUkpON2hiRkkxL0lWKytvMWc0Q1k0dz09IiwgImIiOiAiTEYyMTFtYkxkSTZSK2VkMjFSL2VkRDNDakpnYzZ1dnkyZXd5Wk"
+    "11VmFIV21UTkxobE12TnhldFQyMEFjU1NXbFZOb2RncVc4OUtxRHFiNC9ZVlhiU2E4ZFJFM3pPbFlhVGN2V05ibDlCYkJZL0"
+    "ljYzlEQzRMYmxhYmVmVkxPYmtWMFdSVFphajkya01CaVZNeWVnY0dlNE0yUks2TGIrMHdhelVkV3lUejRDeGF6WkVzMG5LQT"
+    "hqaGNrZlJKZ1FPRUFMYXh0UC9RY2ozRmtSQU1Tc2RWczBPc1VIT1ZNRzNRUXBxdXh4RDJnemE5MUdVYUZmeVBWZFZLdnFLRU"
+    "FLeSIsICJjIjogIkF5MnNXSUxrdDZCd3pJNkxxNmF0bGk0UE5xdERST1ljeTg1QmVtSnlWenV5djlmc3I4MVNuVUU2NTZ4TV"
+    "dsYjdnZ1ZubUpkMWRLMlZlZ3FLcTliQkdrRWk4R0k1NTNYVXU3WXFubEZrUTZSYzFmejA4ZzF6emRQY0ZLZDdUcXROMlpWej"
+    "d5cUdqZ1oyVXZxa2NRYVZsb2pnVzd0YThWMUtSMzBPT1BncHByZFhyaERML2kzWXpNL2N1Vkd0N21yeDFMWEVlV1pjdzkwVk"
+    "p0K1Q2aCs0c1JpV054Rk52Z01hajdveWdCbFJDL0Q4OG1sQ3hKL3grVUI3Zmc9PSIsICJkIjogIjZtZjM3N0Q2akFURzZXM1"
+    "M3TCtQM3lOUHFHQk9qaUZhdXBMNUMxZGQ5QkZXdWlVdWJyU2ZYS3UrK0Y4dEdDSFcvcGpMN2VoTGg3RWxkaXUrcDhZc2lEdW"
+    "NCMjNJMGNpcTBpZmYvNDJDekR4VVRxWSsyVGlyMXVTaDd4MzZrdkM2LzlKamFDMDYybldBdzNRNHdDWTZDQzlwSmxXTXlKbG"
+    "Q3VURVaG9uMG5XNzhTSkc4UzBZQityeVdEajFQMXZOSk9FT1BJUWlhVWFNdWZPWU1IVTFsRFVFQkJqVDFNN0JBSXZETGUwQV"
+    "JxRnZpSVNidm0rRzdWZ01FdS9ZPSJ9LCAic2FsdCI6ICI5NGY5NTZiNjdlZDgyYjJkIn0="))
 ### BEGIN HIDDEN TESTS
-assert answer_04_4 == "c", (
-    "q·k is a sum of d_k independent products, each of variance 1, so its variance is d_k and its standard "
-    "deviation sqrt(d_k) — which is why we divide by sqrt(d_k)")
+from course.quiz import grade_answer
+
+grade_answer("answer_04_4", answer_04_4, "b", {
+    "a": "Each product q_m k_m has variance 1, but q·k adds d_k of them, and the variances of independent terms "
+         "add up: the score's variance is d_k, not 1. Only after dividing by sqrt(d_k) is it back to 1.",
+    "b": "q·k is a sum of d_k independent products q_m k_m, each with mean 0 and variance 1; variances of "
+         "independent terms add, so the variance is d_k and the standard deviation sqrt(d_k) (section 3).",
+    "c": "sqrt(d_k) is the standard deviation of q·k, not its variance: the variance of a sum of d_k "
+         "independent unit-variance products is d_k, and its square root is what we divide the scores by.",
+    "d": "d_k squared would need the d_k terms to be perfectly correlated; they are independent, so their "
+         "variances simply add: the variance is d_k (and the standard deviation sqrt(d_k), section 3).",
+})
 ### END HIDDEN TESTS
 
 # %% [markdown]

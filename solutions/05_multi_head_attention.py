@@ -505,6 +505,42 @@ _check_masked(16, 4, [6, 4], None, False, 11)      # self-attention, padding onl
 _check_masked(16, 2, [5, 5, 5], None, True, 12)    # causal only (no padding)
 _check_masked(24, 3, [7, 3, 5], None, True, 13)    # causal + padding
 _check_masked(32, 8, [9, 2, 6], 4, False, 14)      # cross-attention with a padded encoder output
+# Each mask on its own, left padding, an arbitrary (not causal) attn_mask, float64, inputs unchanged, and
+# no library attention while your module is built and runs.
+from course.checks import assert_dtype, call_checking_inputs, forbidden
+
+_library_attention = ("torch.nn.MultiheadAttention", "torch.nn.functional.multi_head_attention_forward",
+                      "torch.nn.functional.scaled_dot_product_attention")
+torch.manual_seed(15)
+with forbidden(*_library_attention, namespace=globals(), reason="Split the heads and attend with tensor operations"):
+    module = MultiHeadAttention(16, 4).eval()
+reference = torch_twin(module, 16, 4)
+x = 2 * torch.randn(3, 6, 16)
+left_padding = torch.tensor([[False] * 6, [True] * 2 + [False] * 4, [True] * 5 + [False]])  # pads at the START
+arbitrary = torch.rand(6, 6) < 0.4
+arbitrary[:, -1] = False  # every query keeps the last key (never padding): no row is left empty
+for padding_mask, attention_mask, what in ((left_padding, None, "key_padding_mask alone (left padding)"),
+                                           (None, arbitrary, "attn_mask alone (an arbitrary, non-causal mask)"),
+                                           (left_padding, arbitrary, "both masks, left padding")):
+    with torch.no_grad():
+        expected_output, expected_weights = reference(x, x, x, key_padding_mask=padding_mask, attn_mask=attention_mask,
+                                                      average_attn_weights=False)
+        with forbidden(*_library_attention, namespace=globals(),
+                       reason="Split the heads and attend with tensor operations"):
+            output, weights = call_checking_inputs(module, x, x, x, key_padding_mask=padding_mask,
+                                                   attn_mask=attention_mask, name="MultiHeadAttention.forward")
+    real = ~left_padding if padding_mask is not None else torch.ones(3, 6, dtype=torch.bool)
+    torch.testing.assert_close(weights, expected_weights, atol=1e-5, rtol=1e-4,
+                               msg=f"with {what}, your weights differ from nn.MultiheadAttention: apply each mask "
+                                   "whenever it is given (True = blocked), whatever the other one is, and read the "
+                                   "padding from key_padding_mask itself (pads may come first)")
+    torch.testing.assert_close(output[real], expected_output[real], atol=1e-5, rtol=1e-4,
+                               msg=f"with {what}, your output differs from nn.MultiheadAttention")
+module64, x64 = module.double(), x.double()
+with torch.no_grad():
+    output64, weights64 = module64(x64, x64, x64, key_padding_mask=left_padding)
+assert_dtype(output64, torch.float64, "the output of a float64 module")
+assert_dtype(weights64, torch.float64, "the weights of a float64 module")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -861,12 +897,13 @@ plt.show()
 #
 # In MiniLM's layers 1–4, which key receives the largest share of attention in most heads?
 #
-# - (a) the previous token
-# - (b) the `[CLS]` token at position 0
-# - (c) the `[SEP]` token at the end
-# - (d) the query token itself
+# - (a) the previous token, one step to the left of the query
+# - (b) the `[CLS]` token, the first key of every sentence
+# - (c) the `[SEP]` token, the last key of every sentence
+# - (d) the query token itself, on the diagonal of the map
 #
-# Set `answer_05_3` to `"a"`, `"b"`, `"c"` or `"d"`.
+# Set `answer_05_3` to `"a"`, `"b"`, `"c"` or `"d"`, then run the grade cell: it tells you at once whether
+# your choice is right, and why.
 
 # %% nbgrader={"solution": true, "grade_id": "ex05_3"}
 ### BEGIN SOLUTION
@@ -874,14 +911,41 @@ answer_05_3 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex05_3_test", "points": 1}
-# Self-check (visible): only the format.
-assert answer_05_3 in {"a", "b", "c", "d"}, f'answer_05_3 should be one of "a", "b", "c", "d", got {answer_05_3!r}'
-print("Answer recorded.")
+from course.quiz import check_answer
+
+# Checks the format, then prints the explanation of the option you chose (sealed, so that reading
+# this cell does not give the answer away).
+check_answer("answer_05_3", answer_05_3, (
+    "quiz1:eyJrZXkiOiAiODQyNDAyMjcwYTA5MGM2M2Q3YmE5NmZlNzFiYzQ3NDU4ZjlhOGU4MWVhZjBkOWQ1MGZjMmE1MzFmMT"
+    "M0NjgyMCIsICJuYW1lIjogImFuc3dlcl8wNV8zIiwgIm9wdGlvbnMiOiB7ImEiOiAiSjJZMHNEWHEyNmlrSDlYeDZjSkRsSm"
+    "xnTEpPWHR2TjZadC9rb0lSZEFoVFY1OHlicms3VFRQL2QyUTY4Q0xoU1lWemdXai8wN3ovbWlQZFExSDdLM3E4L2FEWUlycm"
+    "93Vngvc1ZkNnZDZlNuclI5ak52VmNtbWhFbmoxVFBYMzB6NkZJNmVZQUFEbFU3OExTV01zeEZIb1p4YW9GOFJ4RWtkZ2xZS0"
+    "MwMDNkR1BucHMwSmFiNmFJTVVwbU5neXBmMlkxdXhSYzFLaGJnck44cDE3bEwwbmE5U1cyVTFXaTFRRlIxOHc3MmZLTDRrTV"
+    "RFT09yanVZS25MQnBLIiwgImIiOiAiK3lQMm5JT1I5ellPNnpSbGtpV3dtN1h3M2dyUjZjL1llQU5pcG9ram5FenZpWlUwYj"
+    "B3QjFKcVNEN0J1SEQ5RXNOR09wQmFoWnAzSzN4S1c3cDY2OFlWRU95Umlob0svU0N0dTVMWnBibnBiNGlmZUpUOUIxcmI0dk"
+    "41WXoxU25hbHBaeGxJZHdoV1phbks5MnlnYjRIOWFkbjRuNFFDTkVyR3ljSDBLQy9aNlNrTWRuVXUrWnppdWk1VHZuajZyS2"
+    "o3MkZValBDTWlJWmNxZllld0ZSb09PYnlXMmVyMS9vU1pmQjNyZjdtZEZ3QkU4bjZzVGZaeHpyQT09IiwgImMiOiAid1paMG"
+    "Mwa2dRWVRBV01pWVY1dkh3cjk1T1p5dUpXOEVXUmdRSzZOVHJobVRxOC9Ob0F5aVg5cTgzWitpMHFQN3hVK2o2T2d0dVdmZF"
+    "lTbTlabkNLVjZqYllFMEp5bGNpaVYrKzk2WGN0dlFEdndybUdSanA3bFIrdlZPd0FNYUJlbG9zVkE2aittczdIbldDUk9WWm"
+    "13RElwbUZMYUpOK1lwaDAyeXRtRUc4Q2RwdnhTci9iN2RqeDJaWW94ZkUxSjB4L0lOUnExSUR1VjdNbm9aSzY4aEJUNG9tYU"
+    "pMaFBGTlM2TnlrMmxiNThqYlJGeWc5T0hJelIrRVNPUXc9PSIsICJkIjogInhDY1JDdkRIdkhXK2FIa3BTOTZhckdIZWwwN0"
+    "U1VnRleEp6L3BJdWtRYjgrT3NYZjIzS3RVUS82TTV0bWJqWTdhUEZhZFV3bVMrQUEwUHNqOUZ5bHZnbktwaUpZRGJNMnRaYk"
+    "55USswbFpLRVhhZnptbDZmemwxdmYvb253aGNLd3QydHo0c2ZRaDFzS1djTEVPRVA2bWFpMkFPa3dZbTh0b2VDcVpWdU1pZ3"
+    "hOS2puRUI2Rzh0Mzh5Wk1WQTRyMVUxTUd6NDVxUWR2NXBPL3pOaENPbG52ZVdnZFh2L3JCRVJkeDdmY0kzYkxNOStEYyJ9LC"
+    "Aic2FsdCI6ICI2YWNiNGExNzA1NGQwMWRmIn0="))
 ### BEGIN HIDDEN TESTS
-assert answer_05_3 != "c", ("[SEP] is the sink of BERT-base (Clark et al. 2019), but look at the measured "
-                            "'[SEP] sink' grid: in MiniLM it gets almost nothing; the sink is [CLS], key 0")
-assert answer_05_3 == "b", ("the '[CLS] sink' grid is bright in layers 1-4: most heads put half or more of their "
-                            "weight on key 0, the [CLS] token; the previous-token pattern is one head of layer 0")
+from course.quiz import grade_answer
+
+grade_answer("answer_05_3", answer_05_3, "b", {
+    "a": "The previous-token pattern is real but rare: it is one head of layer 0. In layers 1-4 the measured "
+         "'[CLS] sink' grid is the bright one: most heads put half or more of their weight on key 0.",
+    "b": "The '[CLS] sink' grid is bright in layers 1-4: most heads put half or more of their weight on key 0, "
+         "the [CLS] token, a 'no-op' place to park attention when a head has nothing to look up.",
+    "c": "[SEP] is the sink of BERT-base (Clark et al., 2019), so this is a fair guess, but the measured '[SEP] "
+         "sink' grid of MiniLM is dark: here the sink is [CLS], key 0. Measure rather than assume.",
+    "d": "Attending to oneself would show as a bright diagonal; the measurement puts the largest share of most "
+         "heads of layers 1-4 on key 0, the [CLS] token, not on the query's own position.",
+})
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -239,6 +239,13 @@ expected = ffn_hidden.linear2(F.dropout(F.relu(ffn_hidden.linear1(x_hidden)), 0.
 torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-4,
                            msg="in train mode, dropout goes once on activation(linear1(x)), before linear2 - not "
                                "on the input and not after linear2")
+# float64 in, float64 out; the input is not modified.
+from course.checks import assert_dtype, call_checking_inputs
+
+ffn_hidden = PositionwiseFeedForward(8, 16, activation="gelu").double().eval()
+x_hidden = torch.randn(2, 3, 8, dtype=torch.float64)
+assert_dtype(call_checking_inputs(ffn_hidden, x_hidden, name="PositionwiseFeedForward.forward"), torch.float64,
+             "the output of a float64 FFN")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -292,19 +299,50 @@ print("eval  mode, same input twice, same output?", torch.equal(reference_layer(
 # | **post-norm** | $x \leftarrow \operatorname{LN}\big(x + F(x)\big)$ | the 2017 paper, BERT, MiniLM, `nn.TransformerEncoderLayer` by default |
 # | **pre-norm** | $x \leftarrow x + F\big(\operatorname{LN}(x)\big)$ | GPT-2, GPT-3, LLaMA, T5 (with RMSNorm), `norm_first=True` |
 #
+# The diagram shows one sub-layer in each layout: the grey line is the residual path.
+
+# %%
+def draw_layout(ax, title: str, boxes: list[str], skip_from: int, skip_to: int) -> None:
+    """A vertical flow of boxes from x (bottom) to the output (top), with a residual arc from box to box."""
+    for level, text in enumerate(boxes):
+        ax.text(0.5, level, text, ha="center", va="center", fontsize=11,
+                bbox={"boxstyle": "round", "facecolor": "#dde8f5" if text not in ("x", "output") else "white"})
+        if level:
+            ax.annotate("", xy=(0.5, level - 0.25), xytext=(0.5, level - 0.75), arrowprops={"arrowstyle": "->"})
+    ax.plot([0.6, 0.9, 0.9], [skip_from, skip_from, skip_to], color="grey", lw=2)   # the residual path
+    ax.annotate("", xy=(0.56, skip_to), xytext=(0.9, skip_to), arrowprops={"arrowstyle": "->", "color": "grey", "lw": 2})
+    ax.text(0.93, (skip_from + skip_to) / 2, "residual\n(identity)", color="grey", ha="left", va="center")
+    ax.set_xlim(0, 1.2)
+    ax.set_ylim(-0.5, len(boxes) - 0.5)
+    ax.set_title(title)
+    ax.axis("off")
+
+
+fig, (left, right) = plt.subplots(1, 2, figsize=(9, 5))
+draw_layout(left, "post-norm: x ← LN(x + F(x))", ["x", "F (attention or FFN)", "+", "LayerNorm", "output"], 0, 2)
+draw_layout(right, "pre-norm: x ← x + F(LN(x))", ["x", "LayerNorm", "F (attention or FFN)", "+", "output"], 0, 3)
+fig.suptitle("One sub-layer in the two layouts (the residual path is grey)")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# In post-norm the residual path ends in the LayerNorm; in pre-norm it runs past it, straight to the output.
+#
 # In **pre-norm** the LayerNorm only touches the *copy* of the stream that enters the sub-layer; the stream
 # itself is never normalised. After $N$ layers
 #
 # $$x_N = x_0 + \sum_{l=1}^{N} F_l\big(\operatorname{LN}(x_{l-1})\big),$$
 #
-# so the gradient of the loss reaches every layer through a pure identity path. In **post-norm** the stream
-# goes through a LayerNorm after every sub-layer, and the gradient that reaches layer $l$ has been multiplied
-# by the Jacobians of all the LayerNorms above it. Xiong et al. (2020) showed that at initialisation this
-# makes the gradients of a post-norm Transformer largest in its **top** layers, which is why post-norm models
-# need a learning-rate warm-up (lesson 13) and become hard to train as they get deeper; pre-norm models are
-# much less sensitive to warm-up (Xiong et al. trained them without it) and stack deeper. The price of
-# pre-norm: the stream grows with depth, so a **final LayerNorm** is added after the last layer (GPT-2's
-# `ln_f`), and a well-tuned post-norm model is sometimes slightly better when it does train (Liu et al., 2020).
+# so the gradient of the loss has an identity path to every layer (plus the paths through the sub-layers).
+# In **post-norm** the stream goes through a LayerNorm after every sub-layer, and the gradient that reaches
+# layer $l$ has been multiplied by the Jacobians of all the LayerNorms above it. Xiong et al. (2020) analyse
+# this at initialisation and argue that it makes the gradients of a post-norm Transformer largest near its
+# **top**, which they offer as an explanation of why post-norm models need a learning-rate warm-up (lesson 13);
+# in their experiments pre-norm models trained without warm-up. This is an argument about initialisation, not
+# a proof about training: how a deep stack trains also depends on the learning rate, the warm-up and the
+# initialisation, and post-norm models can train well and sometimes end slightly better (Liu et al., 2020). The
+# price of pre-norm is certain, though: the stream grows with depth, so a **final LayerNorm** is added after
+# the last layer (GPT-2's `ln_f`).
 #
 # Let us measure this at initialisation in two 48-layer stacks built from `nn.TransformerEncoderLayer`:
 # the scale (RMS) of the residual stream after each layer, and the norm of the gradient of a simple
@@ -353,14 +391,18 @@ print(f"smallest gradient, relative to the top layer: post-norm {min(post_gradie
 #   adds to the stream, so its scale grows steadily with depth — hence the final LayerNorm.
 # - **Right** (read it from right to left, as backpropagation does). In post-norm the gradient shrinks as it
 #   travels down through the LayerNorms: the middle of a 48-layer stack receives only a fraction of what the
-#   top layer gets, so the top layers get the largest gradients while the model is still random —
-#   the instability that a learning-rate warm-up papers over, and that gets worse with depth. In pre-norm
-#   the gradient never falls below its value at the top: the identity path delivers it intact to every
-#   layer, and each layer above adds its own contribution on the way down.
+#   top layer gets, so the top layers get the largest gradients while the model is still random — the
+#   imbalance that Xiong et al. connect with the need for warm-up. In pre-norm, in this stack, the gradient
+#   does not fall below its value at the top: the identity path delivers it to every layer, and the layers
+#   above add their own contributions on the way down.
 #
-# **Takeaway:** post-norm normalises the stream, pre-norm normalises only what enters each sub-layer; the
-# untouched identity path of pre-norm gives gradients that never shrink on the way down, and stabler deep
-# training.
+# These are measurements of one random stack at initialisation, with one loss. They show the mechanism; they
+# do not show that pre-norm always trains better — only training runs can show that, and the answer depends
+# on the recipe.
+#
+# **Takeaway:** post-norm normalises the stream, pre-norm normalises only what enters each sub-layer; at
+# initialisation the identity path of pre-norm hands the gradient down without shrinking it, one reason
+# (not a guarantee) why deep pre-norm stacks are easier to train.
 
 # %% [markdown]
 # ## 5. Build the encoder layer
@@ -532,6 +574,37 @@ with torch.no_grad():
     after = mine_hidden(x_changed, src_key_padding_mask=padding_hidden)
 torch.testing.assert_close(before[~padding_hidden], after[~padding_hidden], atol=1e-5, rtol=1e-4,
                            msg="padded tokens leak into real tokens: the key padding mask is not applied")
+# Each mask on its own (src_mask alone, an arbitrary non-causal one), LEFT padding, the caller's src left
+# unchanged (`x = src; x += ...` adds into it), float64 kept, and no nn.TransformerEncoderLayer inside.
+from course.checks import assert_dtype, call_checking_inputs, forbidden
+
+_NORM_FIRST = False
+_library_layers = ("torch.nn.TransformerEncoderLayer", "torch.nn.TransformerEncoder")
+torch.manual_seed(620)
+reference_hidden = nn.TransformerEncoderLayer(32, 4, 64, 0.1, batch_first=True, norm_first=_NORM_FIRST)
+with forbidden(*_library_layers, namespace=globals(), reason="Assemble it from self_attn, ffn, norm1/2, dropout1/2"):
+    mine_hidden = EncoderLayer(32, 4, 64, 0.1, "relu", _NORM_FIRST)
+copy_encoder_weights(reference_hidden, mine_hidden)
+reference_hidden.eval()
+mine_hidden.eval()
+x_hidden = torch.randn(3, 6, 32)
+left_padding = torch.tensor([[False] * 6, [True] * 2 + [False] * 4, [True] * 4 + [False] * 2])  # pads FIRST
+arbitrary_mask = torch.rand(6, 6) < 0.4
+arbitrary_mask[:, -1] = False  # the last key is never blocked: no query is left without keys
+for kwargs, what in (({"src_key_padding_mask": left_padding}, "left padding"),
+                     ({"src_mask": arbitrary_mask}, "src_mask alone (not causal)"),
+                     ({"src_mask": arbitrary_mask, "src_key_padding_mask": left_padding}, "both masks")):
+    with torch.no_grad():
+        expected = reference_hidden(x_hidden, **kwargs)
+        with forbidden(*_library_layers, namespace=globals()):
+            got = call_checking_inputs(mine_hidden, x_hidden, name="EncoderLayer.forward", **kwargs)
+    real = ~kwargs.get("src_key_padding_mask", torch.zeros(3, 6, dtype=torch.bool))
+    torch.testing.assert_close(got[real], expected[real], atol=1e-5, rtol=1e-4,
+                               msg=f"norm_first={_NORM_FIRST}, {what}: your layer differs from PyTorch's; pass each "
+                                   "mask on to self_attn whenever it is given (True = blocked)")
+with torch.no_grad():
+    got = mine_hidden.double()(x_hidden.double(), src_key_padding_mask=left_padding)
+assert_dtype(got, torch.float64, "the output of a float64 encoder layer")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "ex06_2_test_b", "points": 2}
@@ -577,6 +650,37 @@ with torch.no_grad():
 assert got.mean().item() > 5.0, (
     "in pre-norm the residual adds the ORIGINAL x (x = x + SA(norm1(x))); your output lost the input's "
     "offset of +10, as if the residual started from norm1(x) or were missing")
+# Each mask on its own (src_mask alone, an arbitrary non-causal one), LEFT padding, the caller's src left
+# unchanged (`x = src; x += ...` adds into it), float64 kept, and no nn.TransformerEncoderLayer inside.
+from course.checks import assert_dtype, call_checking_inputs, forbidden
+
+_NORM_FIRST = True
+_library_layers = ("torch.nn.TransformerEncoderLayer", "torch.nn.TransformerEncoder")
+torch.manual_seed(621)
+reference_hidden = nn.TransformerEncoderLayer(32, 4, 64, 0.1, batch_first=True, norm_first=_NORM_FIRST)
+with forbidden(*_library_layers, namespace=globals(), reason="Assemble it from self_attn, ffn, norm1/2, dropout1/2"):
+    mine_hidden = EncoderLayer(32, 4, 64, 0.1, "relu", _NORM_FIRST)
+copy_encoder_weights(reference_hidden, mine_hidden)
+reference_hidden.eval()
+mine_hidden.eval()
+x_hidden = torch.randn(3, 6, 32)
+left_padding = torch.tensor([[False] * 6, [True] * 2 + [False] * 4, [True] * 4 + [False] * 2])  # pads FIRST
+arbitrary_mask = torch.rand(6, 6) < 0.4
+arbitrary_mask[:, -1] = False  # the last key is never blocked: no query is left without keys
+for kwargs, what in (({"src_key_padding_mask": left_padding}, "left padding"),
+                     ({"src_mask": arbitrary_mask}, "src_mask alone (not causal)"),
+                     ({"src_mask": arbitrary_mask, "src_key_padding_mask": left_padding}, "both masks")):
+    with torch.no_grad():
+        expected = reference_hidden(x_hidden, **kwargs)
+        with forbidden(*_library_layers, namespace=globals()):
+            got = call_checking_inputs(mine_hidden, x_hidden, name="EncoderLayer.forward", **kwargs)
+    real = ~kwargs.get("src_key_padding_mask", torch.zeros(3, 6, dtype=torch.bool))
+    torch.testing.assert_close(got[real], expected[real], atol=1e-5, rtol=1e-4,
+                               msg=f"norm_first={_NORM_FIRST}, {what}: your layer differs from PyTorch's; pass each "
+                                   "mask on to self_attn whenever it is given (True = blocked)")
+with torch.no_grad():
+    got = mine_hidden.double()(x_hidden.double(), src_key_padding_mask=left_padding)
+assert_dtype(got, torch.float64, "the output of a float64 encoder layer")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "ex06_2_test_c", "points": 1}
@@ -731,30 +835,60 @@ print(f"your 6-layer encoder vs MiniLM's last hidden state: max |difference| = {
 # A pre-norm stack computes $x_l = x_{l-1} + F_l\big(\operatorname{LN}(x_{l-1})\big)$ for $l = 1, \dots, N$.
 # Which statement is true?
 #
-# - (a) Every layer's output has been normalised, so the stack's output needs no further normalisation.
-# - (b) The stream $x_l$ itself is never normalised and its scale grows with depth, so pre-norm models add one
-#   final LayerNorm after the last layer (GPT-2's `ln_f`).
-# - (c) With the same weights, a pre-norm and a post-norm layer compute the same output; only training
-#   speed differs.
-# - (d) Pre-norm makes the residual connections unnecessary, because the LayerNorm already keeps the
-#   gradients stable.
+# - (a) The stream $x_l$ itself is never normalised and its scale grows with depth, so pre-norm models add
+#   one final LayerNorm after the last layer (GPT-2's `ln_f`).
+# - (b) Every sub-layer's input is normalised, so the stream that leaves the last layer is normalised too and
+#   needs no final LayerNorm after the last layer.
+# - (c) With the same weights, a pre-norm and a post-norm layer compute the same output; the two layouts
+#   differ only in how fast they train.
+# - (d) Pre-norm makes the residual connections unnecessary, because the LayerNorm in front of each
+#   sub-layer already keeps the gradients stable.
 #
-# Set `answer_06_3` to `"a"`, `"b"`, `"c"` or `"d"`.
+# Set `answer_06_3` to `"a"`, `"b"`, `"c"` or `"d"`, then run the grade cell: it tells you at once whether
+# your choice is right, and why.
 
 # %% nbgrader={"solution": true, "grade_id": "ex06_3"}
 ### BEGIN SOLUTION
-answer_06_3 = "b"
+answer_06_3 = "a"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex06_3_test", "points": 1}
-assert answer_06_3 in {"a", "b", "c", "d"}, 'answer_06_3 must be one of "a", "b", "c", "d"'
-print("Answer recorded. (Its correctness is checked by the grader; section 4 measured the answer.)")
+from course.quiz import check_answer
+
+# Checks the format, then prints the explanation of the option you chose (sealed, so that reading
+# this cell does not give the answer away).
+check_answer("answer_06_3", answer_06_3, (
+    "quiz1:eyJrZXkiOiAiM2E1NzRiNTk5ZGFlYWM0MDU4MmM0MjNiMmY4NTVjY2JmODkzMmExNDMxMWUzODY0ZTg1NzMzYjY3ZG"
+    "Y3YzAwYiIsICJuYW1lIjogImFuc3dlcl8wNl8zIiwgIm9wdGlvbnMiOiB7ImEiOiAiTEgrelBtL2t1MHZCYllVcE9LSE50QU"
+    "1QSjQ1MTZSVUdvcVlWZkR3UXZVeUZwR0VzamV1MFpNM2JNcnN4bWl4NVJpTGdVeURqUjBiMlJOSHN0bENTbXlnTTIxSkQwZX"
+    "UxNnEwK21idlRHK3o5Y21NWFVva2JZQWxPTDdwZnkvNlZQcnVMbUJ6UlhEVS8vZVlpYUpTY2l2WFkvZjlFUFR6MWdDUTMvRk"
+    "NKbERuTVk3WXpqbFlENDQ0SHhCeFhWbTJPWEttaUxWNUliT2N6WExFRmUwTVhVWWxOWitHbEtWZWtFWnpod2M4c3QxUFVKR1"
+    "VTNEpUa2YwRDA5RDNxeldYa3UxUmZNU0RNRTNON1RRPT0iLCAiYiI6ICJRV0trN1JFbWJCV25wbEMzdHRXL0UwUEdjaDhWYk"
+    "NYcENFYkxobFdMbDRhM2FnZW45VTJOSnY4dTUzeTUwamloNndyOGxjQ2U5N08zWFNNQVdBU3Nybk11cmRvOWZXaEdPSi91Yl"
+    "NIRnNGeUlqUjBMc3NNYllGTFpMR2FIUkg1RS9UNmR6VkJCd0F1clk5dVVNRnFiSnArK05NSmlIV3NHY0tzYmd4RW92bVB2aX"
+    "U0KzhjMW4raTZSb1RaaDhZQU9xN0MweDMvYUZka0xoN2lVdkZaelNsUlR6ZFhNdkFGWXdia1NMMjFpQTRZWDJtMWd6d0lLRU"
+    "FCV0o5cVZqdW9sTHNZWExxSkI0U09LWmNaQSIsICJjIjogIjBOZzNkN1pnc3MyL2dyMjc3aW95L1dxc1hMcE1sL0hPZmcvYk"
+    "ZiWHZ4NDBweUdMQ1JoMnBEdmhqNU9DVzl1akZGeUt2emYzZnczYkF4RVZZd25vVzJvb2o5RnFETENuNC9tU0xlVHBoVlgydl"
+    "hEVU5nYkdOTzR2N1pHeGNUY01BQWN5bElGTnQ4U3R3dUswQ0xRTlZ6K3o5bVJSU0ZJZWZ2bnlVYzdqOXRnS3dlZzNkWVd6VG"
+    "1lcHBnN2NoaXJKZFppRnJyY1daWXhFdkYwc3hrTkV5VDVpSXA2MXp1SFE1dlVaQUlEN1IweHZKc0dnRHVKWFZBR0gwbVhLWm"
+    "9YdE8yK0kyYUhPM3JvUU5rY2JLL285M2xvbmQxdz09IiwgImQiOiAiRVYxSXpPVjFsQnQzTnJCMXZWSHU4MDNlaSsvWUdTYl"
+    "BBeHJ3eTNQcXNvcGI2aFEvMy82UnZ2NHRBZWpNd3V2SFFVTkNDUjFWRjdwMmFPVjB6WFoyMWtWOGg3N0JPUlQxM0ZBc3hEcT"
+    "A0blRVaEI2VkhsOGcxTkE1S0lQM3l4VUJFNE4yZjhYWlhkVENOS0duTTVyemVoOGRlM0VSTEJBRytPNkJLN3pJN2QxQzVZU1"
+    "gvaFV3cEdmdjRNOXFBRVhlSzd2d1J5WnYzYjhSSmRYVWZ1TURTdmhoV2wybVdRYVlVNTFpSjMySnk4V3ZVdz09In0sICJzYW"
+    "x0IjogIjAwMDJiMDM0NzliYmRjYzkifQ=="))
 ### BEGIN HIDDEN TESTS
-assert answer_06_3 == "b", (
-    "in pre-norm the LayerNorm only normalises the copy that enters each sub-layer; the stream x_l = x_0 + "
-    "sum of updates is never normalised and its RMS grows with depth (section 4, left panel), hence the final "
-    "LayerNorm. The two layouts compute different functions (the self-checks of 06.2 compare them), and "
-    "without residuals there is no identity path at all.")
+from course.quiz import grade_answer
+
+grade_answer("answer_06_3", answer_06_3, "a", {
+    "a": "In pre-norm the LayerNorm only normalises the copy that enters each sub-layer; the stream x_l = x_0 + "
+         "sum of updates is never normalised and its RMS grows with depth (section 4, left panel), hence ln_f.",
+    "b": "The normalised tensor is only the copy that enters the sub-layer; what leaves a layer is x + F(LN(x)), "
+         "un-normalised, and section 4's left panel shows its RMS growing with depth: hence GPT-2's final ln_f.",
+    "c": "The two layouts compute different functions of the same weights: Exercise 06.2's self-checks compare "
+         "them and find different outputs. Only the order of the LayerNorm and the residual sum changes, but it matters.",
+    "d": "The residual connection is the identity path itself: without it the gradient would have to pass "
+         "through every sub-layer, and LayerNorm alone does not keep a deep stack trainable.",
+})
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -560,6 +560,38 @@ for norm_first in (False, True):
                                    "with the same random seed: dropout1 / dropout2 / dropout3 go on each sub-layer's "
                                    "output only (before the residual addition, never after the norm or the sum), "
                                    "and the FFN's dropout sits between relu and linear2")
+# Each padding mask on its own, LEFT padding (pads first, as in batched generation), tgt left unchanged,
+# float64 kept, and no nn.TransformerDecoderLayer inside, in both layouts.
+from course.checks import assert_dtype, call_checking_inputs, forbidden
+
+_library_layers = ("torch.nn.TransformerDecoderLayer", "torch.nn.TransformerDecoder")
+left_tgt_padding = torch.tensor([[False] * 6, [True] * 2 + [False] * 4, [True] * 3 + [False] * 3])    # (3, 6)
+left_memory_padding = torch.tensor([[False] * 8, [True] * 3 + [False] * 5, [True] * 5 + [False] * 3])  # (3, 8)
+tgt_hidden, memory_hidden, causal_hidden, _ = decoder_inputs(seed=731)
+for norm_first in (False, True):
+    torch.manual_seed(730 + norm_first)
+    reference_hidden = nn.TransformerDecoderLayer(32, 4, 64, 0.1, batch_first=True, norm_first=norm_first)
+    with forbidden(*_library_layers, namespace=globals(), reason="Assemble it from its named parts"):
+        mine_hidden = DecoderLayer(32, 4, 64, 0.1, norm_first)
+    copy_decoder_weights(reference_hidden, mine_hidden)
+    reference_hidden.eval()
+    mine_hidden.eval()
+    for kwargs, what in (({"tgt_key_padding_mask": left_tgt_padding}, "tgt_key_padding_mask alone, left padding"),
+                         ({"memory_key_padding_mask": left_memory_padding}, "memory_key_padding_mask alone, left padding"),
+                         ({"tgt_mask": causal_hidden, "tgt_key_padding_mask": left_tgt_padding,
+                           "memory_key_padding_mask": left_memory_padding}, "all three masks, left padding")):
+        with torch.no_grad():
+            expected = reference_hidden(tgt_hidden, memory_hidden, **kwargs)
+            with forbidden(*_library_layers, namespace=globals()):
+                got = call_checking_inputs(mine_hidden, tgt_hidden, memory_hidden, name="DecoderLayer.forward", **kwargs)
+        real = ~kwargs.get("tgt_key_padding_mask", torch.zeros(3, 6, dtype=torch.bool))
+        torch.testing.assert_close(got[real], expected[real], atol=1e-5, rtol=1e-4,
+                                   msg=f"norm_first={norm_first}, {what}: your layer differs from PyTorch's. Pass "
+                                       "each mask whenever it is given: tgt_mask and tgt_key_padding_mask to "
+                                       "self_attn, memory_key_padding_mask to cross_attn")
+    with torch.no_grad():
+        got = mine_hidden.double()(tgt_hidden.double(), memory_hidden.double(), tgt_mask=causal_hidden)
+    assert_dtype(got, torch.float64, "the output of a float64 decoder layer")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -676,6 +708,14 @@ with torch.no_grad():
 assert sorted(recorder.lengths) == list(range(1, tgt_check.shape[1] + 1)), (
     f"the decoder should be called once per prefix length 1..{tgt_check.shape[1]}; it was called with target "
     f"lengths {recorder.lengths}")
+# The inputs are not modified, and float64 stays float64.
+from course.checks import assert_dtype, call_checking_inputs
+
+double_layer = nn.TransformerDecoderLayer(16, 2, 32, batch_first=True).double().eval()
+tgt_hidden, memory_hidden = torch.randn(2, 4, 16, dtype=torch.float64), torch.randn(2, 3, 16, dtype=torch.float64)
+with torch.no_grad():
+    got = call_checking_inputs(decode_step_by_step, double_layer, tgt_hidden, memory_hidden)
+assert_dtype(got, torch.float64, "the stacked outputs")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -710,26 +750,55 @@ for name, teacher_forced in (("teacher forcing WITH the causal mask", with_mask)
 #
 # In the cross-attention sub-layer of a decoder layer, where do the queries, keys and values come from?
 #
-# - (a) All three from the decoder's target stream, like the self-attention.
-# - (b) Queries from the decoder's target stream; keys and values from the encoder's output (the memory).
-# - (c) Queries from the memory; keys and values from the decoder's target stream.
-# - (d) All three from the memory.
+# - (a) All three from the decoder's target stream, exactly like the masked self-attention before it.
+# - (b) Queries from the memory (the encoder's output); keys and values from the decoder's target stream.
+# - (c) All three from the memory, so that the sub-layer re-reads the source sentence on its own.
+# - (d) Queries from the decoder's target stream; keys and values from the memory (the encoder's output).
 #
-# Set `answer_07_3` to `"a"`, `"b"`, `"c"` or `"d"`.
+# Set `answer_07_3` to `"a"`, `"b"`, `"c"` or `"d"`, then run the grade cell: it tells you at once whether
+# your choice is right, and why.
 
 # %% nbgrader={"solution": true, "grade_id": "ex07_3"}
 ### BEGIN SOLUTION
-answer_07_3 = "b"
+answer_07_3 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex07_3_test", "points": 1}
-assert answer_07_3 in {"a", "b", "c", "d"}, 'answer_07_3 must be one of "a", "b", "c", "d"'
-print("Answer recorded. (Its correctness is checked by the grader; section 3 explains the answer.)")
+from course.quiz import check_answer
+
+# Checks the format, then prints the explanation of the option you chose (sealed, so that reading
+# this cell does not give the answer away).
+check_answer("answer_07_3", answer_07_3, (
+    "quiz1:eyJrZXkiOiAiNmRiNzVmOGIyYWY2MDdmMmIxOTQzNzAxNWE5N2FhMThlYzA2OTg2MmVjOWUyOTRlZTgwMjk1N2Q1Ym"
+    "I5YTQ4ZCIsICJuYW1lIjogImFuc3dlcl8wN18zIiwgIm9wdGlvbnMiOiB7ImEiOiAiRWdXNXBhWWdqWHJwNjRjSEMrdE9mMC"
+    "tDVndWSW1EZ2o3OGRFUW8xc2tzQ0JvdzM0bnlGWVN3UmQvajFrWWgyWkVNZ1RVbnJ6SjAxVjQrRHBSZ2VJM0RtcloyV1lhZV"
+    "dUSVliTVhwNmVCYitDZGd0N0RnamphU1o5anVIRmhjeGtLTTdCcTl1emhoUUhuSzFvKzY5MkJScEc0b2JWYkwvek8zUlkvVz"
+    "dQbGNCeDdMNjZlaWR0eWNLbHd4SFg0T05GVmFNNWY4aytxK2lRVjFMMXNuTmZ5d0cvbkhHM0VZMHpuQ0JrMXdvSGo2QVpvWW"
+    "RuZFRuVjlLa1RaeEVVZTlidUxTamEzeVVRT0E9PSIsICJiIjogInZjeGxzZ3VOUGdicm52QmlEL08vVkwyM3ZWVmJLMXZiMn"
+    "hKYVdONy95SWh4Q3Q2NTJZNDhPajhjYllWbnFrZlFhcmcveEV4cEN0blJYN2VPNjJXUGxPc1F1KzJrbVdLd1hoUmcwMVgyY2"
+    "NpbVRSUVg4NlZNNG9takVVTms3WllUQjlHYmZVRVlYeGdnNyttcjhFdkpCY3hJVU1taEpqZloxMktwSVVSd3ZYNHcxQVNPNT"
+    "E1YU91OFZUZjUzVDZGcFRmZVFhdUI4ZDE2SFBEaFlOWFNnZUc1UFI0amZwc2prRWdZQ29xM0d6NmlRcVVuU1ZHTFciLCAiYy"
+    "I6ICJtQ0NROEhLV0tSaGJDbGJGUXRiSlZLbHFPc1pPRlVMNHJKckJRSTlYMlE1bzV1TFFYREU5VXYxSUswZ25iTG1RS3JoK2"
+    "F5ekhtM3Vzd1B4N252ZGlXcUo1ekF6ZWFQaFZRWHIvcWN0K3dBK1ExV0VaOWdBRDNoWlVlbGV3NVZCcUtDZ3NIV3dURkJxSW"
+    "RuTWZrQXFVdmdmVmQ0a2dFTHRxM2lFUUlIeUNsb1NrZ2NJWlNwc2xSRXdlek45Z2o1SEVwT3N3dGZFYTE2TXB3VnB3UFk2Wn"
+    "V1WjBaSVFuL0xEY3RuOXhNL0JNTzJrbFlTM0FyQm9YVERCbXlRa0UiLCAiZCI6ICJtWmpxVk90K0VNdHJyRHIwdDZGVktITl"
+    "lRTU1PeVRjSUMzTU5LSTRIR1MrT2VrYStxQm9IZnI5bDdtVjJhSzJUR2NsOWlRVVNlS1ArT0E2ZndxandlRTBFbjI1QWtudT"
+    "U5dFZLaUJNaU45RmZqK1hlZGhTQzhQTkRveklNM2N1RERwSjRVa2dGS0RUQWRvSUFaZGZaaldQVkUxdC9oWUdmYnF6S1NFb0"
+    "xLVEl2VFMzKzFKU2taNVZWc1NGKzJnVTRyVlNtcTZGUUpLdy8yK1l6OFVwdFhGdXJiRjR3MXMzaGkxZjBGanc4WWFFdWJQaE"
+    "pvU08rRmsvY3pXQ1hlYjR4L3c9PSJ9LCAic2FsdCI6ICJmMTUxMjNjMWMzMzlmYTI4In0="))
 ### BEGIN HIDDEN TESTS
-assert answer_07_3 == "b", (
-    "each target position asks a question (query) of the source: keys and values come from the memory. With "
-    "(a) the layer never reads the encoder and, without a mask, sees the future; with (c) the output would have "
-    "the source's length instead of the target's; with (d) the target would not be used at all")
+from course.quiz import grade_answer
+
+grade_answer("answer_07_3", answer_07_3, "d", {
+    "a": "That is the self-attention sub-layer again: with all three from the target the layer would never read "
+         "the encoder, and without a causal mask it would see the future. Cross-attention reads the memory.",
+    "b": "The wrong way round: attention returns one row per query, so queries from the memory would give an "
+         "output of the SOURCE length, while the decoder needs one vector per target position.",
+    "c": "With all three from the memory the target would not enter the sub-layer at all: its output would not "
+         "depend on what has been generated so far. The target asks (queries), the memory answers.",
+    "d": "Each target position asks a question (query) of the source: keys and values come from the memory, the "
+         "encoder's output, so the output has one vector per target position, informed by the source.",
+})
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -25,7 +25,7 @@
 # 5. explain why batched generation with a decoder-only model wants left padding.
 #
 # **Prerequisites:** lessons 01–08 (attention from scratch in 04, multi-head attention in 05, the decoder
-# in 07). **Time:** about 75 minutes.
+# in 07). **Time:** about 90 minutes.
 
 # %%
 # On Colab, install the course package (it brings PyTorch, transformers and MiniLM's weights).
@@ -274,6 +274,14 @@ def _check_padding_mask():
         torch.testing.assert_close(out, attention_by_selection(q, k, v, expected), atol=1e-5, rtol=1e-5)
     # No padding at all: everything may attend.
     assert padding_mask(torch.tensor([[3, 4, 5]]), pad_id=0).all(), "a batch without padding must be all True"
+    # LEFT padding (pads first, as for batched generation): the mask must follow the ids, not a length.
+    from course.checks import call_checking_inputs
+
+    left_ids = torch.tensor([[2, 2, 5, 8, 9], [4, 1, 3, 6, 7], [2, 2, 2, 2, 9]])
+    mask = call_checking_inputs(padding_mask, left_ids, 2)
+    assert torch.equal(mask, (left_ids != 2)[:, None, None, :]), (
+        "with left padding (pads at the START, pad_id=2) your mask is wrong: mark each position by its own id "
+        "(input_ids != pad_id), do not assume the padding comes after a number of real tokens")
 
 
 _check_padding_mask()
@@ -306,6 +314,26 @@ plt.show()
 # blocked blocks entirely, which fused kernels use to save work). You need an explicit mask as soon as you
 # combine it with something else, such as padding.
 #
+# **Careful when `q_len ≠ k_len`.** `is_causal=True` builds `torch.ones(q_len, k_len).tril()`, a triangle
+# aligned to the **top-left** corner: query 0 may read key 0 only. That is right when queries and keys are
+# the same positions, and wrong during generation with a key-value cache, where 2 new queries are the
+# **last** 2 positions of 5 and must read keys 0–3 and 0–4: a triangle aligned to the **bottom-right**,
+# `tril(diagonal=k_len - q_len)`. Pass that mask explicitly:
+
+# %%
+q_new, k_cached, v_cached = torch.randn(1, 1, 2, 8), torch.randn(1, 1, 5, 8), torch.randn(1, 1, 5, 8)
+top_left = torch.ones(2, 5, dtype=torch.bool).tril()                       # what is_causal=True builds
+bottom_right = torch.ones(2, 5, dtype=torch.bool).tril(diagonal=5 - 2)     # what a cache needs
+print("top-left (is_causal=True):\n", top_left.int(), "\nbottom-right (new positions 3 and 4):\n", bottom_right.int())
+with_is_causal = F.scaled_dot_product_attention(q_new, k_cached, v_cached, is_causal=True)
+for alignment, cache_mask in (("top-left", top_left), ("bottom-right", bottom_right)):
+    same = torch.allclose(with_is_causal,
+                          F.scaled_dot_product_attention(q_new, k_cached, v_cached, attn_mask=cache_mask))
+    print(f"is_causal=True equals the {alignment} mask: {same}")
+
+# %% [markdown]
+# **`is_causal=True` is for `q_len == k_len` only; with a cache, build the bottom-right mask yourself.**
+#
 # **Takeaway:** causal = lower triangle, diagonal included: query $i$ reads keys $0..i$.
 
 # %% [markdown]
@@ -318,7 +346,7 @@ plt.show()
 # `torch.tril` or `torch.triu` — mind their `diagonal` argument — or by comparing position indices); do not
 # call `nn.Transformer.generate_square_subsequent_mask`.
 
-# %% nbgrader={"solution": true, "grade_id": "ex09_2"}
+# %% nbgrader={"solution": true, "grade_id": "ex09_2a"}
 def causal_mask(seq_len: int) -> torch.Tensor:
     """Causal mask for F.scaled_dot_product_attention.
 
@@ -332,7 +360,7 @@ def causal_mask(seq_len: int) -> torch.Tensor:
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex09_2_test", "points": 2}
+# %% nbgrader={"grade": true, "grade_id": "ex09_2a_test", "points": 2}
 # Self-check: your mask must give the same attention as PyTorch's own causal attention.
 torch.manual_seed(2)
 mask = causal_mask(5)
@@ -412,7 +440,7 @@ finally:
 #   per-position rule), or `None` for an encoder, in which case `q_len = k_len` and only padding applies;
 # - return a bool tensor of shape **exactly** `(batch, 1, q_len, k_len)`, `True` where **both** masks allow.
 
-# %% nbgrader={"solution": true, "grade_id": "ex09_3"}
+# %% nbgrader={"solution": true, "grade_id": "ex09_2b"}
 def combine_masks(padding: torch.Tensor, causal: torch.Tensor | None = None) -> torch.Tensor:
     """Combine a key padding mask with a causal mask, both "True = may attend".
 
@@ -430,7 +458,7 @@ def combine_masks(padding: torch.Tensor, causal: torch.Tensor | None = None) -> 
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex09_3_test", "points": 2}
+# %% nbgrader={"grade": true, "grade_id": "ex09_2b_test", "points": 2}
 # Self-check: a decoder mask for a padded batch, compared with attention over the allowed keys only.
 torch.manual_seed(3)
 padding = torch.tensor([[True, True, True, False, False], [True] * 5])[:, None, None, :]   # (2, 1, 1, 5)
@@ -501,6 +529,12 @@ def _check_combine_masks():
     combined = combine_masks(padding, rule)
     assert combined.shape == (2, 1, 2, 5), f"with causal of shape (2, 5) expected (2, 1, 2, 5), got {tuple(combined.shape)}"
     assert torch.equal(combined, padding & rule), "combine with AND for any (q_len, k_len) causal rule"
+    # LEFT padding (pads first, as for batched generation): the same AND; rows of leading pads end up empty.
+    left = torch.tensor([[False, False, True, True, True], [True] * 5])[:, None, None, :]
+    combined = combine_masks(left, torch.ones(5, 5).tril().bool())
+    assert torch.equal(combined, left & torch.ones(5, 5).tril().bool()), (
+        "with left padding (pads at the start) the combination must still be padding AND causal, key by key")
+    assert not combined[0, 0, :2].any(), "the leading pad queries of a left-padded row may read nothing (empty rows)"
 
 
 _check_combine_masks()
@@ -734,7 +768,7 @@ plt.show()
 # Two graded cells: one checks the padding part (2 points), the other the causal part (2 points), so fixing
 # one bug earns half the points.
 
-# %% nbgrader={"solution": true, "grade_id": "ex09_4"}
+# %% nbgrader={"solution": true, "grade_id": "ex09_3"}
 def decoder_mask(input_ids: torch.Tensor, pad_id: int) -> torch.Tensor:
     """Decoder self-attention mask for F.scaled_dot_product_attention.
 
@@ -752,7 +786,7 @@ def decoder_mask(input_ids: torch.Tensor, pad_id: int) -> torch.Tensor:
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex09_4_test_a", "points": 2}
+# %% nbgrader={"grade": true, "grade_id": "ex09_3_test_a", "points": 2}
 # Self-check, padding part: no query may read a [PAD] key.
 fixed = decoder_mask(toy_ids, pad_id=0)
 assert fixed.dtype == torch.bool, f"the mask must be boolean, got dtype {fixed.dtype}"
@@ -793,9 +827,18 @@ def _check_decoder_mask_padding():
 
 
 _check_decoder_mask_padding()
+# LEFT padding: the padding part follows the ids wherever the pads are; the caller's ids are not modified.
+from course.checks import call_checking_inputs
+
+left_ids = torch.tensor([[0, 0, 5, 6, 7], [4, 5, 6, 7, 8]])
+left_mask = call_checking_inputs(decoder_mask, left_ids, 0)
+assert not left_mask[0, 0, :, :2].any(), (
+    "with left padding (pads at the START) some query may read a pad key: test each key's own id, input_ids != pad_id")
+assert torch.equal(left_mask[0:1, :, 2:, 2:], decoder_mask(left_ids[0:1, 2:], 0)), (
+    "with left padding, the mask among the real tokens must be the same as without the pads in front of them")
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "ex09_4_test_b", "points": 2}
+# %% nbgrader={"grade": true, "grade_id": "ex09_3_test_b", "points": 2}
 # Self-check, causal part: on a batch without padding, query i reads keys 0..i (itself included).
 full = decoder_mask(toy_ids[1:], pad_id=0)                # sentence 1 has no padding
 assert full.shape == (1, 1, 6, 6), f"expected shape (1, 1, 6, 6), got {tuple(full.shape)}"
@@ -1060,28 +1103,59 @@ for label, inputs, positions in [("right padding", padded["right"], False),
 # ### Exercise 09.4 — quiz (1 point)
 #
 # You generate with a GPT-2 family model for a batch of prompts of different lengths. Why should the prompts
-# be **left**-padded? Set `answer_09_4` to one letter.
+# be **left**-padded? Set `answer_09_4` to one letter, then run the grade cell: it tells you at once whether
+# your choice is right, and why.
 #
-# - **a)** The tokenizer drops pad tokens on the left, so the batch becomes shorter and faster.
-# - **b)** The next token is predicted from the hidden state of the last column and appended after it; with
-#   right padding that column is a `[PAD]` for the shorter prompts.
-# - **c)** A causal mask cannot block pad tokens that come *after* the real tokens, so right pads leak into
-#   the prompt.
-# - **d)** With left padding the attention mask is no longer needed.
+# - **a)** The tokenizer drops pad tokens on the left, so the padded batch becomes shorter and generation
+#   runs faster.
+# - **b)** A causal mask cannot block pad tokens that come *after* the real tokens, so right pads would leak
+#   into the prompt.
+# - **c)** The next token is predicted from the hidden state of the last column and appended after it; with
+#   right padding that column is a pad.
+# - **d)** With left padding the attention mask is no longer needed, because the pads come before every real
+#   token.
 
-# %% nbgrader={"solution": true, "grade_id": "ex09_5"}
+# %% nbgrader={"solution": true, "grade_id": "ex09_4"}
 ### BEGIN SOLUTION
-answer_09_4 = "b"
+answer_09_4 = "c"
 ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "ex09_5_test", "points": 1}
-assert answer_09_4 in {"a", "b", "c", "d"}, 'answer_09_4 must be one of "a", "b", "c", "d"'
-print("Format OK.")
+# %% nbgrader={"grade": true, "grade_id": "ex09_4_test", "points": 1}
+from course.quiz import check_answer
+
+# Checks the format, then prints the explanation of the option you chose (sealed, so that reading
+# this cell does not give the answer away).
+check_answer("answer_09_4", answer_09_4, (
+    "quiz1:eyJrZXkiOiAiYTU3NTcwNDAzNjNlYTkyZTFhOGU0ZTdjZTZmZWVhM2MyYmY3MmQzNmE1NjVkNDUxYjVjNDNlZThhNj"
+    "lhNzdlMiIsICJuYW1lIjogImFuc3dlcl8wOV80IiwgIm9wdGlvbnMiOiB7ImEiOiAiT3Y2ajRoRDFxWHZta1o3OVcvS3oxen"
+    "ZWRUd4d3Ntbm5VZ3NjL0pmc0FDSGYyOG1ySUFZSytremVwYWdxMXhDSDN0STRUUnU4aERJZTZUc25hMGJKT25CazlYYThrbi"
+    "t1K2NOenlsVWFvbjJUUjk5bGpmSzZWNnJHTjN6V0Z2M3Q4cG1NWWpPZ09qM21VL1Q2ek1HcFBTMUtJak0rcjJhZFlIZkRtMX"
+    "IxRnVESThCdURCZS92ektsVFdBNVJzdWZ6NUFDV1FqbVQ4RDdUaytvNjFITTliT3RHWDRKTXI0MVB3K1BUQ0FuWE13PT0iLC"
+    "AiYiI6ICIvdHVqUFBOelhTbERoSS9ra1Q5RTNGLzBqZ2YybkJvKzNxT0VFYWhtdUF0allvSEhTQkpmWVN1cDhEeHpKYnJyN1"
+    "RucUptTDFWMUlQQ0djaEczWHZXNFpXWFNRTlgyMVhzaEpET0hEMm52Rm1oN2VEOGtMaThLTDBnTXFiYklkZmNrTGNFTVNPMj"
+    "ZWMkpZa3JmM0ZXaDZaVzVMWGp6cnRTOHRwUHFnOWVDUXVFMkxOMi8zY2NTNk9KMGpPdXo4ZkE1OUUzSlNzaVZWcVhtSEYyZ3"
+    "hrVTVXZGZQMWp0ZytFTmZSRWZVZUZzUzZwRGZLN05WcmxqVUpOUldqay95ZGtNQXc9PSIsICJjIjogImh3U0lHaVN0MEp4cX"
+    "RFRDU5ajNwS0xPeEp2WHl4bXlBT1gxZkVxekRKUHVVT2taVVZENjVhYzZhUlE5TFNNa1hPUkJzb2lwOTFUdFNqSHpzWEdtYn"
+    "FCQVJuRGVEMFNQcEw4OVZXQkg2MFNPa0NTSStyT3pjMjZGK2xUU1h4SFRzL3pyK2VOa0dTOWM3SmRBejRTUFZOc1VPL0JuQT"
+    "ZxQlRGZTR5NldzdEZ0UkNmRGsyV2dtdWdvTnRJZkd2Zlo1aXg5UjZONUNHZ0dFS001ODRLWWRVQkJjV0pjeWJ2Tzc5anQ3Mm"
+    "dZT3FUdm5XajBTeSIsICJkIjogIk01YUczcHdWOEgyRW1DU1NMK2pSS0ZNSjV1S1lYeE5sajNaSlNjSXVDU2NtZ2I4MkZBbn"
+    "IyVHNhQXpyaUJ4TWFIZGtYeitvKzgyd05XQmcxYlpJN2Z2MGFtUjl1MkVMbjlpQlVQY0tIWFRYcUhRWFcybHlXK2s3M0s5Y0"
+    "xMc3lSbDlVa3lyV09iMTgvTVNRNkRBZm1HdmlWNGxMVTcwYlVVYnpMNDZ1cjdsdzVwVzA4ZFNycUxLTkY5WlYwN1ZqOVM5Mk"
+    "dtMWprMmdEOVRtWk11eHZPbnE3ZU9NNkszNTJGZHlrT1VqUGc1MlVId3BaaFRCdm83bXRsSmJTd1ExRzhsLzg9In0sICJzYW"
+    "x0IjogImU0M2FlZjA4YTljYTJmODIifQ=="))
 ### BEGIN HIDDEN TESTS
-assert answer_09_4 == "b", (
-    "Not quite. Generation reads the logits of the LAST column and appends the new token after it; with right "
-    "padding that column is a [PAD] for short prompts (c is false: right pads are blocked as keys like any pad; "
-    "d is false: left pads still need the mask; a is false: nothing is dropped)")
+from course.quiz import grade_answer
+
+grade_answer("answer_09_4", answer_09_4, "c", {
+    "a": "Nothing is dropped: left pads stay in the batch (every row keeps the same length) and are blocked "
+         "by the attention mask. The reason is where generation reads: the LAST column.",
+    "b": "Right pads are blocked as keys like any other pad by the padding mask, whatever the causal mask does. "
+         "The problem is where generation reads and writes: the last column, a pad for short prompts.",
+    "c": "Generation reads the logits of the LAST column and appends the new token after it; with right "
+         "padding that column is a pad for the short prompts, so they would continue from a pad.",
+    "d": "Left pads still have to be blocked: without the attention mask every real token would attend to the "
+         "pads before it. The mask stays; left padding only puts the last real token in the last column.",
+})
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -80,8 +80,18 @@ print("Attn(shuffled X) == shuffled Attn(X):", torch.allclose(output_of_shuffled
 #   PE_{(pos,\,2i+1)} = \cos\!\left(\frac{pos}{10000^{2i/d}}\right).$$
 #
 # The frequency $\omega_i = 10000^{-2i/d}$ falls geometrically from 1 (pair 0, a period of $2\pi$
-# positions) to almost $1/10000$ (the last pair, a period of about 60 000 positions): fast dimensions tell
-# neighbours apart, slow ones tell the beginning from the end, like the hands of a clock.
+# positions) down to $10000^{-(d-2)/d}$ for the last pair $i = d/2 - 1$, whose period is
+# $2\pi \cdot 10000^{(d-2)/d}$ positions. That last number depends on $d$: it approaches $2\pi \cdot 10000
+# \approx 63\,000$ only for wide models (printed below for three widths). Fast dimensions tell neighbours
+# apart, slow ones tell the beginning from the end, like the hands of a clock.
+
+# %%
+for width in (16, 64, 512):
+    slowest_period = 2 * math.pi * 10000 ** ((width - 2) / width)
+    print(f"d_model = {width:3d}: pair 0 has period {2 * math.pi:.2f} positions, "
+          f"the last pair {slowest_period:,.0f} positions")
+
+# %% [markdown]
 #
 # Beware the index: $2i$ in the exponent is the index of the **sine** dimension of the pair — the cosine
 # at dimension $2i+1$ uses the same $2i$. Writing the exponent as a function of the dimension index $j$ and
@@ -157,6 +167,13 @@ except ValueError:
     pass
 else:
     raise AssertionError("an odd d_model must raise ValueError")
+# Vectorised: the number of tensor operations must not grow with the number of positions or dimensions, and
+# no Python loop (a double loop with math.sin then torch.tensor runs no tensor operation per entry).
+from course.checks import assert_no_loop_over, assert_no_python_loops
+
+assert_no_loop_over(sinusoidal_encoding, lambda n: (n, 8), what="positions")
+assert_no_loop_over(sinusoidal_encoding, lambda n: (6, 2 * n), what="pairs of dimensions")
+assert_no_python_loops(sinusoidal_encoding)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -173,6 +190,23 @@ plt.show()
 # positions is largest on the diagonal and depends only on their distance — every diagonal band has one
 # colour. That is exact: $PE(p) \cdot PE(q) = \sum_i \big(\sin \omega_i p \sin \omega_i q + \cos \omega_i p \cos
 # \omega_i q\big) = \sum_i \cos\big(\omega_i (p - q)\big)$.
+#
+# The heatmap hides the shape of each dimension. Drawn one at a time, every dimension is a plain sine or
+# cosine of the position, slower and slower as the dimension index grows:
+
+# %%
+try:
+    single_dimensions = {f"dimension {j} ({'sin' if j % 2 == 0 else 'cos'}, pair {j // 2})": encoding[:, j]
+                         for j in (0, 1, 10, 30, 62)}
+    course.plot_curves(range(encoding.shape[0]), single_dimensions, xlabel="position",
+                       ylabel="value of the encoding", title="Single dimensions of the sinusoidal encoding (d_model = 64)")
+    plt.show()
+except NameError:
+    print("Complete Exercise 11.1 to draw single dimensions of the encoding.")
+
+# %% [markdown]
+# Dimensions 0 and 1 (pair 0) repeat every $2\pi \approx 6.3$ positions; dimension 62 barely moves across 100
+# positions.
 #
 # **Takeaway:** each pair of dimensions is a clock hand turning at its own speed; together they give every
 # position a unique, smoothly varying code.
@@ -342,6 +376,16 @@ expected_angles = torch.arange(6, dtype=torch.float32)
 torch.testing.assert_close(turned[0, :, 0], torch.cos(expected_angles), atol=1e-5, rtol=1e-5)
 torch.testing.assert_close(turned[0, :, 1], torch.sin(expected_angles), atol=1e-5, rtol=1e-5,
                            msg="pair 0 at position m must turn by +m radians: (1, 0) -> (cos m, sin m)")
+# The caller's x is not rotated in place (x[..., 0::2] = ... writes into it), float64 stays float64, and the
+# rotation is vectorised over positions and pairs.
+from course.checks import assert_dtype, assert_no_loop_over, call_checking_inputs
+
+x_hidden = torch.randn(2, 5, 6, dtype=torch.float64)
+rotated_hidden = call_checking_inputs(apply_rope, x_hidden)
+assert_dtype(rotated_hidden, torch.float64, "the rotated tensor")
+torch.testing.assert_close(rotated_hidden.norm(dim=-1), x_hidden.norm(dim=-1))
+assert_no_loop_over(apply_rope, lambda n: (torch.randn(n, 8),), what="positions")
+assert_no_loop_over(apply_rope, lambda n: (torch.randn(5, 2 * n),), what="pairs of dimensions")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "ex11_2_test_b", "points": 2}
@@ -377,6 +421,39 @@ for shape, base in [((2, 4, 9, 16), 10000.0), ((1, 1, 5, 64), 500000.0), ((3, 7,
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# A picture of what your `apply_rope` does. Left: one pair of dimensions of the **same** vector placed at
+# positions 0 to 5, for the fastest pair ($\theta_0 = 1$ radian per position) — the arrow turns, its length
+# stays. Right: the scores of one query and one key (64 dimensions) placed at every pair of positions
+# $(m, n)$: each diagonal, a fixed offset $m - n$, has one colour.
+
+# %%
+try:
+    torch.manual_seed(3)
+    one_pair = torch.tensor([[1.0, 0.3]]).repeat(6, 1)                   # (positions 0..5, one pair)
+    turned_pairs = apply_rope(one_pair)                                    # (6, 2)
+    query_vector, key_vector = torch.randn(64), torch.randn(64)
+    rope_scores = apply_rope(query_vector.repeat(16, 1)) @ apply_rope(key_vector.repeat(16, 1)).T  # (16, 16)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5))
+    for position, (x0, x1) in enumerate(turned_pairs.tolist()):
+        left.annotate("", xy=(x0, x1), xytext=(0, 0), arrowprops={"arrowstyle": "->", "color": f"C{position}"})
+        left.text(1.12 * x0, 1.12 * x1, f"m={position}", color=f"C{position}", ha="center", va="center")
+    left.set_xlim(-1.3, 1.3)
+    left.set_ylim(-1.3, 1.3)
+    left.set_aspect("equal")
+    left.set_xlabel("dimension 0")
+    left.set_ylabel("dimension 1")
+    left.set_title("Pair 0 of one vector at positions m = 0..5")
+    image = right.imshow(rope_scores.detach(), cmap="viridis")
+    right.set_xlabel("key position n")
+    right.set_ylabel("query position m")
+    right.set_title("RoPE scores q(m) · k(n): constant along diagonals")
+    fig.colorbar(image, ax=right)
+    plt.tight_layout()
+    plt.show()
+except NotImplementedError:
+    print("Complete Exercise 11.2 to draw the RoPE figure.")
+
+# %% [markdown]
 # **Takeaway:** RoPE rotates queries and keys by position-dependent angles; norms are kept and attention
 # scores depend only on relative offsets. Unlike a learned table it has no hard cap on the length, though
 # quality still degrades beyond the training length unless the rotation is rescaled.
@@ -410,25 +487,55 @@ for name, offset in (("correct", 0), ("(2i+1)/d in the cosine", 1)):
 # You shuffle the tokens of a sentence and run them through a self-attention layer **without** positional
 # encoding. What happens to the outputs?
 #
-# - (a) They are unchanged, in the original order.
-# - (b) They are the same vectors, shuffled by the same permutation.
-# - (c) They change value, because each token now has different neighbours.
-# - (d) The layer raises an error.
+# - (a) They are unchanged and stay in the original order, because attention ignores the order of its inputs.
+# - (b) They change value, because each token now has different neighbours on its left and on its right.
+# - (c) The layer raises an error, because the keys no longer line up with the queries they belong to.
+# - (d) They are the same vectors as before, reordered by the same permutation as the input tokens.
 #
-# Set `answer_11_3` to `"a"`, `"b"`, `"c"` or `"d"`.
+# Set `answer_11_3` to `"a"`, `"b"`, `"c"` or `"d"`, then run the grade cell: it tells you at once whether
+# your choice is right, and why.
 
 # %% nbgrader={"solution": true, "grade_id": "ex11_3"}
 ### BEGIN SOLUTION
-answer_11_3 = "b"
+answer_11_3 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex11_3_test", "points": 1}
-assert answer_11_3 in {"a", "b", "c", "d"}, 'answer_11_3 must be one of "a", "b", "c", "d"'
-print("Answer recorded. (Its correctness is checked by the grader; section 1 measured the answer.)")
+from course.quiz import check_answer
+
+# Checks the format, then prints the explanation of the option you chose (sealed, so that reading
+# this cell does not give the answer away).
+check_answer("answer_11_3", answer_11_3, (
+    "quiz1:eyJrZXkiOiAiNTMyNGMxM2UyMGU5NGY0M2ZhYjE1NWFlNGEzMmEwNTAyNzZkMThhMzVjNDRjMjQ0ZGUxOGZiNTVkY2"
+    "U5MTU1ZiIsICJuYW1lIjogImFuc3dlcl8xMV8zIiwgIm9wdGlvbnMiOiB7ImEiOiAic1JjbU53TG11K0hEOGpuUm1Eb3lzVm"
+    "lGejloSWVkTUdyT3JOMTk4N1FRRGtSSFh4QXdtdDN5NllRQWtEcUF4S0xIeXB1VURmbVVnZzFsS3E1UUthcHp0VzhuT0ZiNG"
+    "JTNnVPMHNiWHloelE1M08zcnJLaFhLL2NXcEdKa0lwTmpISjRLUDc0OThBRDFLU1laU2VBNmFHd25KWTZIZmJWbTdjbXpGVU"
+    "hXaVNGSkJ1N24wOVFNQXMzcVZrem12WllFcytYT3ZOR2R4VGJWeGQ4TEtsV3VIUVVhczVpN28rbzNUaGZrMkpIMWZyUGluTm"
+    "ZiUExVZDd0ZWpwcVljYm1JWnVnPT0iLCAiYiI6ICJtWDArMGZHY1NGRmxlZW04M2kxYVppbmdkUmozbmhsVndTTHRHNVVKWV"
+    "pVV3o0V1ZMRHEzMEMydWJqejhETUNlQ1BHakhna3FrK2djRjJqaTB1R0ZvZElPRDUzQXdpQXJkN2oxREMwanlVZS9kZ2MrQm"
+    "g4K0dDYVlWWVltN0dlOWJaVjVNUTNTOUVZODE1NnU1TnBEUFJpb09GQ3V2Q0dBNDRJV2d1bGNmcHhsMDhrRENLZzAzVlIzRF"
+    "RFRW5vTjhQWVdmdDE4elFOT09DQllYSUNnRlc3SDFEa3N1a0JNU0JTa09acHhKMnQ2VGpuRWZwZFhQY2JIZFFaND0iLCAiYy"
+    "I6ICIwUXlnQnVQb0EyUE9wNlF0UnZGdmh2ckxSS25XOW52Y05VL09oYkMwQms0UFZDa1Y2ZUZodGVUNjlXb1grMlRtMlZSaU"
+    "tHcWsrYUttemo0OFBlSVhzcjBCRi82THdEdGhPdXA0SXQ1THNUbWNzRU92bzdxd3IySHpsVVdhaEZrSzA4QXlQMncrdUplNW"
+    "I2U1hPbjRBODVmcFBQNDVYYmdjZzdmdXBvaUpLb042TWNRdUdJSW5zd0tFWmdVcS94YVZLemk2NHJ5dmJmbDJnb3ZCSTd5bk"
+    "1zZTdwdVp2RDhlZkxQb3RtVnNBOTJVPSIsICJkIjogInFIQmtIcFVYdzhjNVRGTVRyd0NUUmxTcmk3d25lbHFBeFhnSUdJYl"
+    "hZYXBFQXlQdTRtbXFTUnROSndrcDdmL3pURDBaQyswcmFJbmM2ODF1R3BqTVB4SW8ybSt5THY4azdGTXhQM0w4ZkIybFBqNF"
+    "dENWs1d1F4RmRCSDNoOHdlVE1tK1JTR01YY1c2TEhoRjlBNFE5c0UvdVhPbTN0bk1nVDIyZGNjR0czZlBtM1NqYTI4ZUpXWE"
+    "8vcUtPRDhFNjlzd2FuTG1qRUE0YW4wM3F3cEwxdUYwemRaNzJtNGF4dHlGUnBWTWFLODVHS1QzeFlHT1JDYmYrcnYrOHVTMV"
+    "V4ek5LIn0sICJzYWx0IjogImM5MWYyMjAxOGIwOWIxNjUifQ=="))
 ### BEGIN HIDDEN TESTS
-assert answer_11_3 == "b", (
-    "self-attention is permutation-EQUIVARIANT: each output is a weighted average over all keys with weights "
-    "that depend only on the vectors, so shuffling the inputs shuffles the outputs the same way")
+from course.quiz import grade_answer
+
+grade_answer("answer_11_3", answer_11_3, "d", {
+    "a": "Each output belongs to its own query token, so when the tokens move, their outputs move with them: "
+         "the outputs are the same vectors, but in the shuffled order, not the original one (section 1).",
+    "b": "Without positions there are no 'neighbours': every token attends to all tokens with weights that "
+         "depend only on the vectors, so each token's output keeps its value; only the order changes.",
+    "c": "Nothing in attention needs a particular order: queries, keys and values are shuffled together, and "
+         "the shapes are unchanged, so the layer runs and returns the shuffled outputs.",
+    "d": "Self-attention is permutation-EQUIVARIANT: each output is a weighted average over all keys with "
+         "weights that depend only on the vectors, so shuffling the inputs shuffles the outputs the same way.",
+})
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -129,13 +129,20 @@ class GradedLesson:
         return "\n".join(lines)
 
 
-def grade_lesson(slug: str, folder: Path) -> GradedLesson:
+def exercise_cells(points: dict[str, float], grade_id: str) -> list[str]:
+    """The graded cells of one exercise: ``ex04_3`` -> ``["ex04_3_test"]``, ``ex01_1`` -> ``[..._test_a, ..._test_b]``."""
+    return [cell for cell in points if cell == f"{grade_id}_test" or cell.startswith(f"{grade_id}_test_")]
+
+
+def grade_lesson(slug: str, folder: Path, variants: bool = False) -> GradedLesson:
     """Generate the student version of ``slug`` and autograde four kinds of submission in ``folder``.
 
     ``reference``: answer cells filled with the reference solution (timed on its own);
     ``stub``: the student version untouched;
     ``wrong``: every answer cell replaced by its typical wrong answer (tests/wrong_answers);
-    ``partial``: when the lesson defines PARTIAL, a submission that fixes only part of an exercise.
+    ``partial``: when the lesson defines PARTIAL, a submission that fixes only part of an exercise;
+    ``variant_N`` (only with ``variants=True``): each dict of the optional ``VARIANTS`` list in the wrong
+    answers file — more typical mistakes, one per exercise it names — on top of the reference solution.
     """
     course = new_course(folder)
     solution = nbformat.read(manage.SOLUTIONS / f"{slug}.ipynb", as_version=4)
@@ -150,6 +157,10 @@ def grade_lesson(slug: str, folder: Path) -> GradedLesson:
     if getattr(wrong, "PARTIAL", None):
         submit(course, "partial", slug, fill_answers(release, {**answer_cells(solution), **wrong.PARTIAL["answers"]}))
         students.append("partial")
+    if variants:
+        for number, variant in enumerate(getattr(wrong, "VARIANTS", []), start=1):
+            submit(course, f"variant_{number}", slug, fill_answers(release, {**answer_cells(solution), **variant}))
+            students.append(f"variant_{number}")
     autograde(course, slug)
 
     graded = GradedLesson(slug, course, release, grade_cells(solution), solution_seconds)
@@ -171,12 +182,21 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("slug")
+    parser.add_argument("--variants", action="store_true",
+                        help="also grade each VARIANTS submission of the wrong answers file (slower)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         manage.write_lesson(args.slug, new_course(Path(folder) / "build"))
-        graded = grade_lesson(args.slug, Path(folder) / "grade")
+        graded = grade_lesson(args.slug, Path(folder) / "grade", variants=args.variants)
         for student in graded.scores:
             print(f"--- {student}\n{graded.describe(student)}")
+        if args.variants:
+            for number, variant in enumerate(getattr(load_wrong_answers(args.slug), "VARIANTS", []), start=1):
+                result = graded.scores[f"variant_{number}"]
+                for grade_id in variant:
+                    cells = exercise_cells(graded.points, grade_id)
+                    lost = any(result[cell][0] != result[cell][1] for cell in cells)
+                    print(f"variant_{number} {grade_id}: {'loses points' if lost else 'FULL MARKS (not caught)'}")
         print(f"--- reference solution ran in {graded.solution_seconds:.1f} s (autograder included)")
     return 0
 

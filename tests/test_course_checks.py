@@ -177,3 +177,33 @@ def test_assert_finite_and_close():
         assert_finite_and_close(naive, expected, hint="subtract the row maximum")
     with pytest.raises(AssertionError, match="wrong on large inputs"):
         assert_finite_and_close(expected + 0.1, expected)
+
+
+def test_call_checking_inputs_names_a_module_argument_and_sees_non_persistent_buffers():
+    from course import checks
+
+    class Shifter(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("table", torch.zeros(3), persistent=False)
+
+        def forward(self, x, shift):
+            shift += 1
+            return x
+
+    with pytest.raises(AssertionError, match="`shift`"):
+        checks.call_checking_inputs(Shifter(), torch.ones(2), torch.ones(2))
+
+    def touch_buffer(model, x):
+        model.table.add_(1)
+        return x
+
+    with pytest.raises(AssertionError, match="`model`"):
+        checks.call_checking_inputs(touch_buffer, Shifter(), torch.ones(2))
+
+
+def test_call_checking_inputs_accepts_unchanged_nan():
+    from course import checks
+
+    data = torch.tensor([1.0, float("nan")])
+    checks.call_checking_inputs(lambda x: x * 2, data)

@@ -9,6 +9,8 @@ without error up to its first exercise, and the notebook runs within the budget 
 
 from __future__ import annotations
 
+import os
+
 import nbformat
 import pytest
 from conftest import LESSONS
@@ -65,13 +67,29 @@ def check_runtime_within_budget(graded: grading.GradedLesson) -> None:
         f"{graded.slug} took {graded.solution_seconds:.0f} s to run, over its budget of {budget} s")
 
 
+def check_variants_lose_points(graded: grading.GradedLesson) -> None:
+    for number, variant in enumerate(grading.load_wrong_answers(graded.slug).VARIANTS, start=1):
+        result = graded.scores[f"variant_{number}"]
+        for grade_id in variant:
+            cells = grading.exercise_cells(graded.points, grade_id)
+            assert any(result[cell][0] != result[cell][1] for cell in cells), (
+                f"VARIANTS[{number - 1}] of {graded.slug} still earns full marks on {grade_id}:\n"
+                f"{graded.describe(f'variant_{number}')}")
+
+
+# The extra wrong-answer VARIANTS cost one notebook run each: graded only on request.
+GRADE_VARIANTS = os.environ.get("COURSE_GRADE_VARIANTS") == "1"
+
+
 @pytest.mark.parametrize("slug", LESSONS)
 def test_grading_round_trip(slug, tmp_path, subtests):
-    graded = grading.grade_lesson(slug, tmp_path)
+    graded = grading.grade_lesson(slug, tmp_path, variants=GRADE_VARIANTS)
     checks = [check_reference_full_marks, check_stub_zero, check_wrong_answers_lose_points,
               check_runs_up_to_first_exercise, check_runtime_within_budget]
     if getattr(grading.load_wrong_answers(slug), "PARTIAL", None):
         checks.append(check_partial_fix)
+    if GRADE_VARIANTS and getattr(grading.load_wrong_answers(slug), "VARIANTS", None):
+        checks.append(check_variants_lose_points)
     for check in checks:
         with subtests.test(msg=check.__name__.removeprefix("check_")):
             check(graded)
