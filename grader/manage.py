@@ -3,6 +3,10 @@
     python grader/manage.py generate            # all lessons
     python grader/manage.py generate 04_attention
     python grader/manage.py autograde 04_attention   # after copying submissions into grader/submitted/
+    python grader/manage.py autograde 04_attention --jobs 4 --timeout 600 --memory 4
+
+``autograde`` checks every submission, grades each one alone in a sandbox and in parallel, and records and
+verifies the grades: see grader/autograding.py (the steps) and grader/sandbox.py (the sandbox).
 
 For each lesson ``solutions/NN_slug.py`` (the text twin a person edits, jupytext "percent" format) it
 1. builds the nbgrader source notebook ``solutions/NN_slug.ipynb``: completes the nbgrader metadata of the
@@ -24,7 +28,6 @@ Placeholders: ``{{COLAB_BADGE}}`` (title cell) and ``{{INSTALL_SPEC}}`` (the gua
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
@@ -34,6 +37,9 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import autograding  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -138,10 +144,7 @@ def build_solution(twin: Path, config: dict | None = None) -> nbformat.NotebookN
 
 def nbgrader_env() -> dict:
     """Environment for nbgrader: its ``alembic`` must be on PATH, and nothing is fetched from a hub."""
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    return env
+    return autograding.nbgrader_env()
 
 
 def generate_student_version(course_root: Path, slug: str, solution: Path) -> nbformat.NotebookNode:
@@ -202,68 +205,33 @@ def generate(slugs: list[str] | None = None) -> None:
 
 
 def submission_problems(path: Path, solution: nbformat.NotebookNode) -> list[str]:
-    """What is wrong with one submitted notebook, in words an instructor can forward to the student."""
-    try:
-        submitted = nbformat.read(path, as_version=4)
-    except Exception as error:  # nbformat raises several kinds for unreadable files
-        return [f"not a readable notebook ({type(error).__name__}: {str(error)[:120]}); ask for a new upload"]
-    present = {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in submitted.cells}
-    problems = []
-    answers = [c.metadata["nbgrader"]["grade_id"] for c in solution.cells
-               if c.metadata.get("nbgrader", {}).get("solution")]
-    missing = [grade_id for grade_id in answers if grade_id not in present]
-    if len(missing) == len(answers):
-        problems.append("no answer cell of this lesson is present: the notebook was probably re-created or "
-                        "copied cell by cell, which drops nbgrader's cell metadata; ask the student to submit "
-                        "the course's notebook file itself")
-    elif missing:
-        problems.append(f"answer cells deleted: {', '.join(missing)} (they score 0)")
-    return problems
+    """What is wrong with one submitted notebook, in words an instructor can forward to the student.
 
-
-def autograde(slug: str, course_root: Path = GRADER) -> int:
-    """Check the submissions of one lesson, run ``nbgrader autograde``, print every student's score.
-
-    Returns 1 when a submission could not be graded or has a problem (listed with its reason), else 0.
+    ``solution`` is the lesson's nbgrader source notebook. ``autograde`` makes the same checks (and more:
+    see grader/autograding.py) against the real student version.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    lesson = autograding.Lesson.read(str(solution.metadata.get("course", {}).get("slug", "")), solution, solution)
+    return autograding.inspect_submission(Path(path), lesson).problems
 
-    source = course_root / "source" / slug / f"{slug}.ipynb"
-    if not source.is_file():
-        raise LessonError(f"{source} does not exist: run `python grader/manage.py generate {slug}` first")
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
-        try:
-            gradebook.find_assignment(slug)
-        except MissingEntry:
-            raise LessonError(f"{slug} is not in the gradebook: run `python grader/manage.py generate {slug}` "
-                              "first") from None
-    solution = nbformat.read(source, as_version=4)
-    submissions = sorted((course_root / "submitted").glob(f"*/{slug}/{slug}.ipynb"))
-    if not submissions:
-        raise LessonError(f"no submissions found in {course_root / 'submitted'}/<student>/{slug}/{slug}.ipynb")
-    problems = {path.parts[-3]: submission_problems(path, solution) for path in submissions}
-    result = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", slug, "--log-level=ERROR"],
-                            cwd=course_root, env=nbgrader_env(), capture_output=True, text=True)
-    print(f"{'student':20s} {'score':>12s}")
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
-        for student in problems:
-            try:
-                graded = gradebook.find_submission_notebook(slug, slug, student)
-            except MissingEntry:
-                graded = None
-            if graded is None or not (course_root / "autograded" / student / slug).is_dir():
-                problems[student].append("NOT GRADED: nbgrader could not process this submission "
-                                         "(details in its log below)")
-                print(f"{student:20s} {'not graded':>12s}")
-            else:
-                print(f"{student:20s} {graded.score:5.1f} / {graded.max_score:4.1f}")
-    flagged = {student: items for student, items in problems.items() if items}
-    for student, items in flagged.items():
-        for item in items:
-            print(f"PROBLEM {student}: {item}")
-    if flagged and result.stderr.strip():
-        print("\nnbgrader's log:\n" + result.stderr[-4000:])
-    return 1 if flagged or result.returncode else 0
+
+def autograde(slug: str, course_root: Path = GRADER, **options) -> int:
+    """Grade every submission of one lesson, each alone in a sandbox; print scores and ``PROBLEM`` lines.
+
+    Returns 0 when every submission was graded without problem, 1 when some submission has a problem (each
+    listed with its reason) or a check failed, 2 when grading could not start safely (no sandbox).
+    See grader/autograding.py for the steps and grader/sandbox.py for the sandbox.
+    """
+    try:
+        return autograding.autograde(slug, course_root, **options)
+    except autograding.GradingError as error:
+        raise LessonError(str(error)) from None
+
+
+def _shard(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d+)/(\d+)", text)
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise argparse.ArgumentTypeError("a shard is K/N with 1 <= K <= N, e.g. 1/3")
+    return int(match.group(1)), int(match.group(2))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -276,10 +244,34 @@ def main(argv: list[str] | None = None) -> int:
     autograde_parser.add_argument("lesson", help="lesson slug, e.g. 04_attention")
     autograde_parser.add_argument("--course-dir", type=Path, default=GRADER,
                                   help="nbgrader course folder (default: grader/)")
+    defaults = autograding.Limits()
+    autograde_parser.add_argument("--jobs", "-j", type=int, default=None,
+                                  help="submissions graded at once (default: the number of CPU cores)")
+    autograde_parser.add_argument("--timeout", type=int, default=defaults.wall_seconds,
+                                  help=f"seconds for one whole submission (default: {defaults.wall_seconds})")
+    autograde_parser.add_argument("--cell-timeout", type=int, default=defaults.cell_seconds,
+                                  help=f"seconds for one cell (default: {defaults.cell_seconds})")
+    autograde_parser.add_argument("--memory", type=float, default=defaults.memory / autograding.GIB,
+                                  help=f"GiB of memory for one submission (default: {defaults.memory / 2**30:g})")
+    autograde_parser.add_argument("--student", action="append", default=None, metavar="ID",
+                                  help="grade only this student (repeatable)")
+    autograde_parser.add_argument("--shard", type=_shard, default=None, metavar="K/N",
+                                  help="grade only shard K of N (students split by a hash of their id): run "
+                                       "one shard per machine against one shared --db")
+    autograde_parser.add_argument("--db", default=None, metavar="URL",
+                                  help="gradebook database URL (default: sqlite:///<course-dir>/gradebook.db; "
+                                       "e.g. postgresql://user@host/course to share it between machines)")
+    autograde_parser.add_argument("--no-sandbox", action="store_true",
+                                  help="UNSAFE: run student code without the sandbox (only where bubblewrap "
+                                       "cannot run, for submissions you trust); prints a loud warning")
     args = parser.parse_args(argv)
     try:
         if args.command == "autograde":
-            return autograde(args.lesson, args.course_dir.resolve())
+            limits = autograding.Limits(memory=int(args.memory * autograding.GIB), wall_seconds=args.timeout,
+                                        cell_seconds=args.cell_timeout)
+            return autograde(args.lesson, args.course_dir.resolve(), jobs=args.jobs, limits=limits,
+                             use_sandbox=not args.no_sandbox, db_url=args.db, students=args.student,
+                             shard=args.shard)
         generate(args.lessons)
     except (LessonError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -5,6 +5,11 @@ Layout (made by ``python grader/manage.py generate`` and by you):
     grader/release/<lesson>/<lesson>.ipynb     student versions (also copied to notebooks/)
     grader/submitted/<student>/<lesson>/<lesson>.ipynb   what students hand in
     grader/autograded/, grader/feedback/, grader/gradebook.db, grader/grades.csv
+    grader/grading_logs/<lesson>/<student>/      the full record of each grading (hidden tests included:
+                                                 for the instructor only)
+
+Autograde with ``python grader/manage.py autograde <lesson>``, never with ``nbgrader autograde``: it grades each
+submission alone, in a sandbox (grader/sandbox.py), with these settings plus its own (grader/autograding.py).
 """
 
 from pathlib import Path
