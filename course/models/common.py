@@ -45,6 +45,17 @@ def quiet_transformers() -> Iterator[None]:
             logging.enable_progress_bar()
 
 
+SMOKE_DATA = {"n_train": 400, "n_valid": 20, "n_test": 20}  # for a quick check that a recipe runs
+
+
+def data_splits(data: dict, split_function, smoke: bool = False):
+    """The recipe's splits: ``split_function`` called with the ``data`` recipe (smaller when ``smoke``)."""
+    arguments = {key: value for key, value in data.items() if key != "function"}
+    if smoke:
+        arguments.update(SMOKE_DATA)
+    return split_function(**arguments)
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as file:

@@ -33,16 +33,10 @@ TRAINING = {"steps": 600, "batch_size": 8, "lr": 2e-3, "warmup": 40, "weight_dec
 SAMPLE_SIZE = 100  # test texts the unit tests re-score
 
 
-SMOKE_DATA = {"n_train": 400, "n_valid": 20, "n_test": 20}  # for a quick check that the recipe runs
-
-
 def splits(smoke: bool = False):
     from course.data.stories import story_splits
 
-    arguments = {key: value for key, value in DATA.items() if key != "function"}
-    if smoke:
-        arguments.update(SMOKE_DATA)
-    return story_splits(**arguments)
+    return common.data_splits(DATA, story_splits, smoke)
 
 
 def build_tokenizer(texts: list[str]):
@@ -170,7 +164,7 @@ def build(out: Path, steps: int | None = None, seed: int = 0, log=print, smoke: 
         "class": "GPT2LMHeadModel",
         "parameters": sum(p.numel() for p in model.parameters()),
         "vocab_size": len(tokenizer),
-        "data": {**DATA, **(SMOKE_DATA if smoke else {}), "train_tokens": len(stream)},
+        "data": {**DATA, **(common.SMOKE_DATA if smoke else {}), "train_tokens": len(stream)},
         "tokenizer": TOKENIZER,
         "architecture": ARCHITECTURE,
         "training": {

@@ -44,16 +44,10 @@ TRAINING = {"steps": 1000, "batch_size": 64, "lr": 2e-3, "warmup": 60, "weight_d
 SAMPLE_SIZE = 100  # test pairs the unit tests re-translate
 
 
-SMOKE_DATA = {"n_train": 400, "n_valid": 20, "n_test": 20}  # for a quick check that the recipe runs
-
-
 def splits(smoke: bool = False):
     from course.data import translation_splits
 
-    arguments = {key: value for key, value in DATA.items() if key != "function"}
-    if smoke:
-        arguments.update(SMOKE_DATA)
-    return translation_splits(**arguments)
+    return common.data_splits(DATA, translation_splits, smoke)
 
 
 def build_tokenizer(texts: list[str]):
@@ -193,7 +187,7 @@ def build(out: Path, steps: int | None = None, seed: int = 0, log=print, smoke: 
         "class": "MarianMTModel",
         "parameters": sum(p.numel() for p in model.parameters()),
         "vocab_size": len(tokenizer),
-        "data": {**DATA, **(SMOKE_DATA if smoke else {})},
+        "data": {**DATA, **(common.SMOKE_DATA if smoke else {})},
         "tokenizer": TOKENIZER,
         "architecture": ARCHITECTURE,
         "training": {
