@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def pip_requirements() -> dict[str, str]:
     with open(ROOT / "pyproject.toml", "rb") as file:
         project = tomllib.load(file)["project"]
-    listed = project["dependencies"] + project["optional-dependencies"]["test"]
+    extras = project["optional-dependencies"]
+    listed = project["dependencies"] + extras["lab"] + extras["test"]
     return {Requirement(item).name.lower(): str(Requirement(item).specifier) for item in listed}
 
 
@@ -42,7 +43,7 @@ def test_environment_yml_installs_the_course_package():
 
 def test_torch_is_pinned_first_everywhere_it_is_installed():
     makefile = (ROOT / "Makefile").read_text()
-    assert makefile.index("torch==2.13.0") < makefile.index('-e ".[test]"')
+    assert makefile.index("torch==2.13.0") < makefile.index('-e ".[lab,test]"')
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci, ".ci/run must call the README's test command"
     readme = (ROOT / "README.md").read_text()
