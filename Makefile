@@ -13,7 +13,7 @@ export PATH := $(BIN):$(PATH)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install lab serve test test-unit test-notebooks generate
+.PHONY: install lab serve test generate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,18 +35,11 @@ lab: install serve
 serve:
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
-test: install test-unit test-notebooks
-
-# One thread per test worker (two workers share the two cores): budgets are measured without oversubscription.
-test-unit test-notebooks: export OMP_NUM_THREADS := 1
-
-# Unit tests, grading round trips, drift, budgets, environment and the JupyterLab smoke test.
-test-unit:
-	$(BIN)/python -m pytest -n $(JOBS) --dist load tests
-
-# Every solution notebook executed top to bottom, offline, one notebook per worker.
-test-notebooks:
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-cell-timeout=180 solutions
+# Unit tests, grading round trips (which also run every solution notebook and measure its figures), drift, budgets, environment, the wheel installed as Colab installs it, the sandboxed grader, the
+# model service and JupyterLab in a real browser. One thread per test worker (two workers share the two
+# cores): budgets are measured without oversubscription.
+test: install
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(JOBS) --dist load tests
 
 generate: install
 	$(BIN)/python grader/manage.py generate

@@ -15,6 +15,9 @@ from matplotlib.figure import Figure
 from course._validate import axis_labels, check_ndim, check_tokens, to_numpy
 
 
+# A notebook column shows about 10 inches of a figure at 100 % zoom; wider figures are shrunk, text included.
+MAX_WIDTH_INCHES = 10.0
+
 def plot_attention(
     weights,
     tokens: Sequence[str] | None = None,
@@ -53,7 +56,7 @@ def plot_attention(
     key_labels, query_labels = axis_labels(tokens, query_tokens, q_len, k_len)
 
     if ax is None:
-        size = max(3.5, 0.45 * max(q_len, k_len) + 1.5)
+        size = min(8.5, max(3.5, 0.45 * max(q_len, k_len) + 1.5))  # with the colour bar: at most 10 in wide
         _, ax = plt.subplots(figsize=(size + 1.0, size))
     image = ax.imshow(array, cmap="viridis", vmin=vmin, vmax=vmax, aspect="auto")
     ax.set_xlabel("key (attended to)")
@@ -117,7 +120,7 @@ def plot_attention_grid(
         layers, heads: which layers and heads to show (all by default).
         batch_index: which sentence of the batch to draw.
         title: figure title.
-        cell_size: size of one map in inches.
+        cell_size: size of one map in inches (smaller when the grid would be wider than 10 inches).
 
     Returns:
         The matplotlib figure. All maps share ``vmin=0`` and ``vmax`` = the largest weight shown, so
@@ -135,6 +138,7 @@ def plot_attention_grid(
     shown = stacked[np.ix_(layers, heads)]
     vmax = float(shown.max())
 
+    cell_size = min(cell_size, (MAX_WIDTH_INCHES - 1.2) / len(heads))  # the grid fits the notebook column
     fig, axes = plt.subplots(
         len(layers), len(heads), figsize=(cell_size * len(heads) + 1.2, cell_size * len(layers) + 0.8),
         squeeze=False, sharex=True, sharey=True,
@@ -151,7 +155,7 @@ def plot_attention_grid(
             if col == 0:
                 ax.set_ylabel(f"layer {layer}", fontsize=9)
     if labels is not None and len(labels) <= 24:
-        fontsize = 6 if len(labels) > 12 else 7
+        fontsize = 7 if len(labels) > 12 else 8
         for ax in axes[-1]:
             ax.set_xticks(range(k_len))
             ax.set_xticklabels(labels, rotation=90, fontsize=fontsize)

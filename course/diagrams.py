@@ -178,7 +178,7 @@ def plot_pipeline(
     n_stages = len(stages)
     width, gap, height = 2.6, 0.6, 1.6
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(6.0, 2.7 * n_stages), 2.8))
+        _, ax = plt.subplots(figsize=(min(10.0, max(6.0, 2.7 * n_stages)), 2.8))
     ax.set_xlim(-0.2, n_stages * (width + gap) - gap + 0.2)
     ax.set_ylim(-0.3, height + 0.3)
     ax.axis("off")

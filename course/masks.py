@@ -66,6 +66,9 @@ def plot_mask(
 ) -> Axes:
     """Draw a 2-D mask: coloured cells may attend, grey cells are blocked; the legend states the convention.
 
+    A figure made here gets the legend on the right; on axes passed in, the figure gets one legend below it
+    (shared by all panels, whose titles state their conventions), so that it keeps the width it was given.
+
     Args:
         mask: ``(q_len, k_len)`` boolean or float mask (for a batch of padding masks, ``(batch, k_len)``
             with ``ylabel="sentence"``).
@@ -85,8 +88,9 @@ def plot_mask(
     q_len, k_len = allowed.shape
     key_labels, query_labels = axis_labels(tokens, query_tokens, q_len, k_len)
 
-    if ax is None:
-        size = max(3.5, 0.4 * max(q_len, k_len) + 1.5)
+    created = ax is None
+    if created:
+        size = min(7.0, max(3.5, 0.4 * max(q_len, k_len) + 1.5))  # with the legend: at most 10 in wide
         _, ax = plt.subplots(figsize=(size + 2.4, size))
     ax.imshow(allowed.astype(int), cmap=ListedColormap([BLOCKED_COLOUR, ALLOWED_COLOUR]), vmin=0, vmax=1,
               aspect="auto")
@@ -111,6 +115,16 @@ def plot_mask(
     for row in np.flatnonzero(~allowed.any(axis=1)):
         ax.text((k_len - 1) / 2, row, "all blocked: softmax gives NaN", color="crimson", fontsize=8,
                 ha="center", va="center")  # written inside the (grey) row, clear of the legend
-    ax.legend(handles=handles, title=f"Convention: {CONVENTIONS[convention]}", loc="upper left",
-              bbox_to_anchor=(1.02, 1.0), fontsize=8, title_fontsize=8)
+    if created:
+        ax.legend(handles=handles, title=f"Convention: {CONVENTIONS[convention]}", loc="upper left",
+                  bbox_to_anchor=(1.02, 1.0), fontsize=8, title_fontsize=8)
+    elif not getattr(ax.figure, "_course_mask_legend", False):
+        # On axes the caller made: one legend for the whole figure, below it, so that the figure keeps the
+        # width it was given; with several panels each title states its own convention.
+        single = len(ax.figure.axes) == 1
+        shared = handles if single else [Patch(color=ALLOWED_COLOUR, label="may attend"),
+                                         Patch(facecolor=BLOCKED_COLOUR, edgecolor="grey", label="blocked")]
+        ax.figure.legend(handles=shared, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2, fontsize=9,
+                         title=f"Convention: {CONVENTIONS[convention]}" if single else None, title_fontsize=9)
+        ax.figure._course_mask_legend = True
     return ax

@@ -59,7 +59,7 @@ def plot_positional_encoding(encoding, *, title: str = "Positional encoding") ->
     matrix = to_numpy(encoding, "encoding").astype(float)
     check_ndim(matrix, 2, "encoding", "(seq_len, d_model)",
                hint="drop the batch dimension first, e.g. encoding[0]" if matrix.ndim > 2 else "")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     image = left.imshow(matrix, aspect="auto", cmap="RdBu", vmin=-1, vmax=1)
     left.set_xlabel("dimension")
     left.set_ylabel("position")
@@ -111,7 +111,7 @@ def plot_similarity(
     n_items = array.shape[0]
     labels = check_tokens(labels, n_items, "labels", "row and column")
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(5.0, 0.75 * n_items + 4.5), max(4.0, 0.65 * n_items + 1.5)))
+        _, ax = plt.subplots(figsize=(min(10.0, max(5.0, 0.75 * n_items + 4.5)), max(4.0, 0.65 * n_items + 1.5)))
     image = ax.imshow(array, cmap="RdBu_r", vmin=vmin, vmax=vmax)
     ax.set_xticks(range(n_items))
     ax.set_yticks(range(n_items))

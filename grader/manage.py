@@ -22,7 +22,8 @@ command produces now.
 Twin conventions (see "Writing or changing a lesson" in README.md):
     # %% nbgrader={"solution": true, "grade_id": "ex04_1"}            an answer cell
     # %% nbgrader={"grade": true, "grade_id": "ex04_1_test", "points": 2}   a locked, graded test cell
-Placeholders: ``{{COLAB_BADGE}}`` (title cell) and ``{{INSTALL_SPEC}}`` (the guarded Colab install cell).
+Placeholders: ``{{COLAB_BADGE}}`` (title cell) and ``{{INSTALL_SPEC}}``: the code cell that holds it is replaced
+by the course's one guarded Colab install cell (``INSTALL_CELL``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ README = ROOT / "README.md"
 TABLE_START, TABLE_END = "<!-- lessons:start -->", "<!-- lessons:end -->"
 SLUG = re.compile(r"^\d\d_[a-z0-9_]+$")
 MAX_BUDGET_SECONDS = 90
+RAISES_EXCEPTION = "raises-exception"
 
 
 class LessonError(ValueError):
@@ -82,6 +84,43 @@ def colab_badge(slug: str, config: dict | None = None) -> str:
 def install_spec(config: dict | None = None) -> str:
     config = config or settings()
     return f"transformers-course @ git+{config['repository']}@{config['branch']}"
+
+
+# The first code cell of every notebook. It installs only what a notebook needs (no JupyterLab, no nbgrader:
+# Colab has its own), shows pip's own messages when the install fails, asks for a restart when pip replaced a
+# package that was already imported, and prints the versions it got. tests/test_wheel.py runs it.
+INSTALL_CELL = '''# On Colab, install the course: its helper package, its models and the libraries the lessons use.
+# Anywhere else this cell does nothing (`make lab` has installed everything).
+import sys
+
+if "google.colab" in sys.modules:
+    import importlib
+    import importlib.metadata as metadata
+    import subprocess
+
+    def installed():
+        return {dist.metadata["Name"].lower(): dist.version for dist in metadata.distributions()}
+
+    before = installed()
+    course = "{spec}"
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", course], capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout[-3000:], pip.stderr[-3000:], sep="\\n")
+        raise RuntimeError("pip could not install the course: its own messages are printed above.")
+    importlib.invalidate_caches()
+    after = installed()
+    print("installed:", ", ".join(f"{name} {after[name]}" for name in ("torch", "transformers", "transformers-course")))
+    loaded = {dist.lower() for module, dists in metadata.packages_distributions().items() if module in sys.modules
+              for dist in dists}
+    replaced = sorted(name for name in loaded if before.get(name) not in (None, after.get(name)))
+    if replaced:
+        print(f"Restart the session now (Runtime > Restart session), then run the notebook from the top: "
+              f"pip replaced {', '.join(replaced)}, which this session had already imported.")'''
+
+
+def install_cell(config: dict | None = None) -> str:
+    """The guarded Colab install cell, for the repository and branch in ``[tool.course]``."""
+    return INSTALL_CELL.replace("{spec}", install_spec(config))
 
 
 def _complete_nbgrader_metadata(cell, slug: str) -> None:
@@ -128,8 +167,9 @@ def build_solution(twin: Path, config: dict | None = None) -> nbformat.NotebookN
     seen_ids: set[str] = set()
     for index, cell in enumerate(notebook.cells):
         cell.metadata.pop("lines_to_next_cell", None)
-        cell.source = (cell.source.replace("{{COLAB_BADGE}}", colab_badge(slug, config))
-                       .replace("{{INSTALL_SPEC}}", install_spec(config)))
+        if cell.cell_type == "code" and "{{INSTALL_SPEC}}" in cell.source:
+            cell.source = install_cell(config)
+        cell.source = cell.source.replace("{{COLAB_BADGE}}", colab_badge(slug, config))
         _complete_nbgrader_metadata(cell, slug)
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         cell.id = grade_id or f"{slug[:2]}-{index:03d}"
@@ -162,7 +202,18 @@ def generate_student_version(course_root: Path, slug: str, solution: Path) -> nb
     for cell in release.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+        if cell.metadata.get("nbgrader", {}).get("grade") or cell.metadata.get("nbgrader", {}).get("solution"):
+            tag_raises_exception(cell)
     return release
+
+
+def tag_raises_exception(cell) -> None:
+    """Let "Run all" go past an exercise cell that fails: an answer cell still raising its stub's
+    NotImplementedError, or a self-check that fails (JupyterLab, Notebook 7 and nbclient honour the tag).
+    An unfinished exercise must not hide the demonstrations after it."""
+    tags = cell.metadata.setdefault("tags", [])
+    if RAISES_EXCEPTION not in tags:
+        tags.append(RAISES_EXCEPTION)
 
 
 def lesson_table(slugs: list[str], config: dict | None = None) -> str:

@@ -139,7 +139,7 @@ attentions = output.attentions  # 6 tensors, one per layer, each (batch=1, heads
 print(f"{len(attentions)} layers of attention weights, each of shape {tuple(attentions[0].shape)}")
 
 # %%
-fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.4))
 course.plot_attention(attentions[0][0, 2], tokens, ax=left,
                       title="Layer 0, head 2: each token looks at the previous one")
 course.plot_attention(attentions[3][0, 1], tokens, ax=right,
@@ -264,7 +264,7 @@ target_tokens = ["le", "chat", "s'est", "assis"]
 everyone = torch.ones(4, 4, dtype=torch.bool)        # (q_len, k_len): True = may attend
 causal = torch.ones(4, 4, dtype=torch.bool).tril()   # only the same or earlier positions
 
-fig, axes = plt.subplots(1, 3, figsize=(19, 4.8))
+fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.8))
 course.plot_mask(everyone, source_tokens, convention="allowed", ax=axes[0],
                  title="Encoder (BERT): bidirectional self-attention")
 course.plot_mask(causal, target_tokens, convention="allowed", ax=axes[1],

@@ -123,7 +123,7 @@ previous_head = torch.softmax(sharpness * previous_queries @ position_keys.T, di
 first_head = torch.softmax(sharpness * first_queries @ position_keys.T, dim=-1)
 one_head_for_both = torch.softmax(sharpness * (previous_queries + first_queries) @ position_keys.T, dim=-1)
 
-fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
 course.plot_attention(previous_head, toy_tokens, title="head A: previous token", ax=axes[0], vmax=1)
 course.plot_attention(first_head, toy_tokens, title="head B: first token", ax=axes[1], vmax=1)
 course.plot_attention(one_head_for_both, toy_tokens, title="one head asked to do both", ax=axes[2], vmax=1)
@@ -836,7 +836,7 @@ for text in probe_sentences:
     pattern_scores["[CLS] sink"] += maps[..., 0].mean(-1) / len(probe_sentences)
     pattern_scores["[SEP] sink"] += maps[..., -1].mean(-1) / len(probe_sentences)
 
-fig, axes = plt.subplots(1, 4, figsize=(18, 3.4), layout="constrained")
+fig, axes = plt.subplots(1, 4, figsize=(10, 2.7), layout="constrained")
 for ax, name in zip(axes, pattern_names):
     image = ax.imshow(pattern_scores[name], cmap="viridis", vmin=0, vmax=1)
     ax.set_title(f"{name}: mean weight")
@@ -873,7 +873,7 @@ print(f"same for [SEP]: {(pattern_scores['[SEP] sink'][1:5] > 0.4).float().mean(
 # %%
 previous_layer, previous_head = divmod(int(pattern_scores["previous token"].argmax()), 12)
 sink_layer, sink_head = divmod(int(pattern_scores["[CLS] sink"].argmax()), 12)
-fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
 course.plot_attention(attentions[previous_layer][0, previous_head], sentence_tokens, ax=axes[0],
                       title=f"previous-token head (layer {previous_layer}, head {previous_head})")
 course.plot_attention(attentions[sink_layer][0, sink_head], sentence_tokens, ax=axes[1],
@@ -985,7 +985,7 @@ splits = {
     "view + transpose(1, 2) (right)": lambda x: x.reshape(batch, seq_len, heads, head_width).transpose(1, 2),
     "reshape only (wrong)": lambda x: x.reshape(batch, heads, seq_len, head_width),
 }
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.1))
 for ax, (title, split) in zip(axes, splits.items()):
     tokens_in_heads = split(token_of)[0].reshape(heads * seq_len, head_width)      # rows: (head, position)
     features_in_heads = split(feature_of)[0].reshape(heads * seq_len, head_width)

@@ -724,18 +724,21 @@ assert_dtype(got, torch.float64, "the stacked outputs")
 # Exercise 07.2):
 
 # %%
-torch.manual_seed(7)
-demo_stack = nn.TransformerDecoder(nn.TransformerDecoderLayer(d_model, n_heads, d_ff, batch_first=True),
-                                   num_layers=3).eval()
-demo_tgt, demo_memory = torch.randn(2, 6, d_model), torch.randn(2, 9, d_model)
-with torch.no_grad():
-    generated_way = decode_step_by_step(demo_stack, demo_tgt, demo_memory)
-    with_mask = demo_stack(demo_tgt, demo_memory, tgt_mask=causal_blocked_mask(6))
-    without_mask = demo_stack(demo_tgt, demo_memory)
-for name, teacher_forced in (("teacher forcing WITH the causal mask", with_mask),
-                             ("teacher forcing WITHOUT a mask", without_mask)):
-    gap = (teacher_forced - generated_way).abs().amax(dim=(0, 2))                # (tgt_len,) per position
-    print(f"{name:38s} max |difference| per position: {[round(v, 4) for v in gap.tolist()]}")
+try:
+    torch.manual_seed(7)
+    demo_stack = nn.TransformerDecoder(nn.TransformerDecoderLayer(d_model, n_heads, d_ff, batch_first=True),
+                                       num_layers=3).eval()
+    demo_tgt, demo_memory = torch.randn(2, 6, d_model), torch.randn(2, 9, d_model)
+    with torch.no_grad():
+        generated_way = decode_step_by_step(demo_stack, demo_tgt, demo_memory)
+        with_mask = demo_stack(demo_tgt, demo_memory, tgt_mask=causal_blocked_mask(6))
+        without_mask = demo_stack(demo_tgt, demo_memory)
+    for name, teacher_forced in (("teacher forcing WITH the causal mask", with_mask),
+                                 ("teacher forcing WITHOUT a mask", without_mask)):
+        gap = (teacher_forced - generated_way).abs().amax(dim=(0, 2))                # (tgt_len,) per position
+        print(f"{name:38s} max |difference| per position: {[round(v, 4) for v in gap.tolist()]}")
+except NotImplementedError:
+    print("Exercise 07.2 is not done yet: step-by-step decoding will be compared here with teacher forcing.")
 
 # %% [markdown]
 # With the mask the two agree at every position. Without it they disagree everywhere — even at the last

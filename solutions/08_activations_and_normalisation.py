@@ -113,7 +113,7 @@ for name, function in activations.items():
     values[name], derivatives[name] = output.detach(), gradient
 
 x_plot = x_grid.detach()
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.3))
 course.plot_curves(x_plot, values, xlabel="x", ylabel="φ(x)", title="Activation functions", ax=left)
 course.plot_curves(x_plot, derivatives, xlabel="x", ylabel="φ'(x)", title="Their derivatives", ax=right)
 plt.tight_layout()
@@ -350,7 +350,7 @@ print(final_norm)
 
 # %%
 positions = list(range(len(token_labels)))
-fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4))
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
 course.plot_curves(positions, {"before LayerNorm": before.mean(-1), "standardised": standardised.mean(-1),
                                "after LayerNorm (with γ, β)": after.mean(-1)},
                    xlabel="token", ylabel="mean over the 384 features", title="Per-token mean", ax=left)
@@ -365,7 +365,7 @@ plt.tight_layout()
 plt.show()
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(14, 3.5))
+fig, axes = plt.subplots(1, 3, figsize=(9.3, 2.8))
 for ax, (name, tensor) in zip(axes, [("before LayerNorm", before), ("standardised", standardised),
                                      ("after LayerNorm (with γ, β)", after)]):
     ax.hist(tensor.flatten().numpy(), bins=100, log=True)
@@ -404,7 +404,7 @@ n_rows, n_features = len(row_labels), 8
 groups = {"LayerNorm: one group per token (row)": torch.arange(n_rows)[:, None].expand(n_rows, n_features),
           "BatchNorm: one group per feature (column),\nacross all tokens of the batch, [PAD] included":
               torch.arange(n_features)[None, :].expand(n_rows, n_features)}
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
 for ax, (title, group) in zip(axes, groups.items()):
     ax.imshow(group.numpy(), cmap="tab10", aspect="auto")
     ax.set_yticks(range(n_rows), row_labels)
@@ -879,7 +879,7 @@ dimensions = [2, 4, 8, 16, 64, 384, 768]
 scale_error = [100 * (1 - math.sqrt((d - 1) / d)) for d in dimensions]
 spreads = torch.logspace(-4, 1, 41)
 eps_value = 1e-5
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.3))
 course.plot_curves(dimensions, {"unbiased instead of biased variance": scale_error},
                    xlabel="vector size d", ylabel="output too small by (%)",
                    title="Mistake 2: the unbiased variance", logx=True, ax=left)

@@ -548,7 +548,7 @@ _check_combine_masks()
 # %%
 causal_allowed = nn.Transformer.generate_square_subsequent_mask(seq_len) == 0      # (k_len, k_len), True = may attend
 decoder_allowed = real_token[:, None, None, :] & causal_allowed                     # (batch, 1, q_len, k_len)
-fig, axes = plt.subplots(1, 2, figsize=(15, 6))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.8))
 for b, ax in enumerate(axes):
     course.plot_mask(decoder_allowed[b, 0], batch_tokens[b], convention="allowed", ax=ax,
                      title=f"Padding AND causal, sentence {b}")
@@ -579,7 +579,7 @@ for name, mask in [("bool", causal_bool), ("additive -inf", causal_float), ("add
     difference = (F.scaled_dot_product_attention(q, k, v, attn_mask=mask) - reference).abs().max()
     print(f"{name:>20} mask: max difference from is_causal=True = {difference:.1e}")
 
-fig, axes = plt.subplots(1, 3, figsize=(18, 5))
+fig, axes = plt.subplots(1, 3, figsize=(10, 4))
 course.plot_mask(causal_bool, causal_tokens, convention="allowed", ax=axes[0], title="Boolean")
 course.plot_mask(causal_float, causal_tokens, convention="additive", ax=axes[1], title="Additive, -inf")
 course.plot_mask(causal_hf_style, causal_tokens, convention="additive", ax=axes[2],
@@ -643,7 +643,7 @@ plt.show()
 
 # %%
 sdpa_causal = nn.Transformer.generate_square_subsequent_mask(causal_len) == 0   # True on and below the diagonal
-fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 course.plot_mask(sdpa_causal, causal_tokens, convention="allowed", ax=axes[0],
                  title="How scaled_dot_product_attention reads it")
 course.plot_mask(sdpa_causal, causal_tokens, convention="blocked", ax=axes[1],
@@ -684,7 +684,7 @@ print(f"MHA given ~mask (the fix):  max |difference| = {(mha_fixed - correct).ab
 print(f"SDPA given MHA's mask:      max |difference| = {(sdpa_inverted - correct).abs().max():.3f}, "
       f"last row = {sdpa_inverted[0, -1, :3].numpy().round(3)}...")
 
-fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 course.plot_mask(~sdpa_causal, causal_tokens, convention="blocked", ax=axes[0],
                  title="The fix: ~mask, as nn.MultiheadAttention reads it")
 course.plot_mask(~sdpa_causal, causal_tokens, convention="allowed", ax=axes[1],
@@ -692,7 +692,7 @@ course.plot_mask(~sdpa_causal, causal_tokens, convention="allowed", ax=axes[1],
 fig.tight_layout()
 plt.show()
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 course.plot_attention(weights_fixed[0], causal_tokens, ax=axes[0], annotate=True,
                       title="MHA with the mask it expects (True = blocked)")
 course.plot_attention(weights_inverted[0], causal_tokens, ax=axes[1], annotate=True,
@@ -721,7 +721,7 @@ print("NaN entries, key_padding_mask = (attention_mask == 0):", int(right.isnan(
 print("NaN entries, key_padding_mask = attention_mask.bool():", int(wrong.isnan().sum()),
       "of", wrong.numel(), "(sentence 1 has no pad, so every key is blocked)")
 
-fig, axes = plt.subplots(1, 2, figsize=(15, 6))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.8))
 course.plot_mask((batch["attention_mask"][0] == 0)[None, :].expand(seq_len, seq_len), batch_tokens[0],
                  convention="blocked", ax=axes[0], title="key_padding_mask = (attention_mask == 0)")
 course.plot_mask(batch["attention_mask"][0].bool()[None, :].expand(seq_len, seq_len), batch_tokens[0],
@@ -751,7 +751,7 @@ def decoder_mask_buggy(input_ids: torch.Tensor, pad_id: int) -> torch.Tensor:
 toy_ids = torch.tensor([[7, 3, 9, 4, 0, 0], [5, 2, 8, 6, 1, 4]])
 toy_tokens = [["tok7", "tok3", "tok9", "tok4", "[PAD]", "[PAD]"], ["tok5", "tok2", "tok8", "tok6", "tok1", "tok4"]]
 buggy = decoder_mask_buggy(toy_ids, pad_id=0)
-fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 for b, ax in enumerate(axes):
     course.plot_mask(buggy[b, 0], toy_tokens[b], convention="allowed", ax=ax,
                      title=f"decoder_mask_buggy, sentence {b}")
@@ -949,7 +949,7 @@ after_layer1 = naive_attention(x_tokens, fixed_allowed)
 print("rows with NaN after layer 1, diagonal allowed:", after_layer1.isnan().any(-1).tolist())
 print("rows with NaN after layer 2, diagonal allowed:",
       naive_attention(after_layer1, key_padding_only).isnan().any(-1).tolist())
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 course.plot_mask(fixed_allowed, row_tokens, convention="allowed", ax=axes[0],
                  title="Fix 1: every query may read itself")
 course.plot_mask(key_padding_only, row_tokens, convention="allowed", ax=axes[1],
@@ -1061,7 +1061,7 @@ tokenizer.padding_side = "right"                                      # back to 
 
 gen_len = padded["left"]["input_ids"].shape[1]
 gen_causal = nn.Transformer.generate_square_subsequent_mask(gen_len) == 0
-fig, axes = plt.subplots(1, 2, figsize=(15, 6))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.8))
 for ax, side in zip(axes, ["right", "left"]):
     gen_allowed = padded[side]["attention_mask"][0].bool()[None, :] & gen_causal     # (L, L), short prompt
     course.plot_mask(gen_allowed, tokenizer.convert_ids_to_tokens(padded[side]["input_ids"][0]),
@@ -1200,7 +1200,7 @@ short_alone = F.scaled_dot_product_attention(q[:1, :, :n_real], k[:1, :, :n_real
 for name, mask in [("key axis", key_axis), ("query axis", query_axis)]:
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     print(f"{name:>10}: max |real outputs - sentence alone| = {(out[:1, :, :n_real] - short_alone).abs().max():.2e}")
-fig, axes = plt.subplots(1, 2, figsize=(15, 6))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.8))
 course.plot_mask(key_axis[0, 0].expand(seq_len, seq_len), batch_tokens[0], convention="allowed", ax=axes[0],
                  title="Right: padding mask on the key axis (columns)")
 course.plot_mask(query_axis[0, 0].expand(seq_len, seq_len), batch_tokens[0], convention="allowed", ax=axes[1],

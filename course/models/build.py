@@ -1,4 +1,6 @@
-"""Build (pre-train) the course's checkpoints: ``python -m course.models build gpt|translator|bert|all``.
+"""Build (pre-train) the course's checkpoints: ``python -m course.models build gpt|translator|bert|all``;
+``python -m course.models build sentiment`` fits the sentiment classifier's head (seconds; not in ``all``,
+which builds the three pre-trained language models).
 
 Each recipe is seeded and runs on one CPU thread, so the same command on the same stack gives the same
 weights. It writes ``<out>/<name>/`` (safetensors weights, config, tokenizer, generation config, model card)
@@ -21,9 +23,12 @@ import torch
 from course.models import common
 
 
+RECIPES = (*common.MODEL_NAMES, "sentiment")  # "sentiment": a head on frozen MiniLM (lesson 22, the service)
+
+
 def recipe(name: str):
-    if name not in common.MODEL_NAMES:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(common.MODEL_NAMES)}")
+    if name not in RECIPES:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(RECIPES)}")
     return importlib.import_module(f"course.models.{name}")
 
 
@@ -93,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course.models", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="pre-train checkpoints and update the manifest")
-    build.add_argument("model", choices=[*common.MODEL_NAMES, "all"])
+    build.add_argument("model", choices=[*RECIPES, "all"])
     build.add_argument(
         "--out",
         type=Path,

@@ -41,7 +41,9 @@ REQUIRED_FILES = {
         "tokenizer_config.json",
     ),
     "bert": ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"),
+    "sentiment": ("config.json", "model.safetensors"),
 }
+SHIPPED = (*MODEL_NAMES, "sentiment")  # "sentiment": a head on frozen MiniLM, loaded by load_sentiment
 
 
 class CheckpointMissingError(ModelNotInstalledError):
@@ -49,22 +51,24 @@ class CheckpointMissingError(ModelNotInstalledError):
 
 
 def _rebuild_hint(name: str) -> str:
+    duration = "about a minute" if name == "sentiment" else "about 10 minutes"
     return (
-        f"Rebuild it (about 10 minutes on a CPU) with:  python -m course.models build {name}   "
+        f"Rebuild it ({duration} on a CPU) with:  python -m course.models build {name}   "
         "or reinstall the course package, which ships it:  pip install --force-reinstall --no-deps ."
     )
 
 
 def checkpoint_path(name: str, root: Path | str | None = None) -> Path:
-    """Folder of checkpoint ``name`` (``"gpt"``, ``"translator"`` or ``"bert"``), checked to hold every file
+    """Folder of checkpoint ``name`` (``"gpt"``, ``"translator"``, ``"bert"`` or ``"sentiment"``), checked to
+    hold every file
     that ``from_pretrained`` needs.
 
     Raises:
         ValueError: ``name`` is not one of the course's checkpoints.
         CheckpointMissingError: a file is missing (the message gives the command that rebuilds it).
     """
-    if name not in MODEL_NAMES:
-        raise ValueError(f"unknown checkpoint {name!r}; the course ships {', '.join(MODEL_NAMES)}")
+    if name not in SHIPPED:
+        raise ValueError(f"unknown checkpoint {name!r}; the course ships {', '.join(SHIPPED)}")
     folder = Path(root) / name if root is not None else common.CHECKPOINTS_DIR / name
     missing = [file for file in REQUIRED_FILES[name] if not (folder / file).is_file()]
     if missing:
@@ -121,3 +125,23 @@ def load_bert(*, attentions: bool = False):
     """The course's masked LM: ``(tokenizer, BertForMaskedLM)``, uncased, with ``[MASK]`` for ``fill-mask``.
     Logits: ``(batch, seq, vocab)``."""
     return load_course_model("bert", attentions=attentions)
+
+
+def load_sentiment(root: Path | str | None = None):
+    """The course's sentiment classifier, in eval mode: a :class:`course.models.sentiment.SentimentClassifier`
+    (an ``nn.Module``: MiniLM + masked mean pooling + ``nn.Linear(384, 2)``, its tokenizer attached).
+
+    ``model.predict_proba(texts)`` -> probabilities ``(len(texts), 2)`` in the order of ``model.labels``
+    (``("negative", "positive")``); ``model(input_ids, attention_mask)`` -> logits ``(batch, 2)``.
+
+    Args:
+        root: a folder of checkpoints other than the package's own (``python -m course.models build --out``).
+
+    Raises:
+        CheckpointMissingError: the head's files are missing (the message gives the command that rebuilds it).
+        ModelNotInstalledError: MiniLM's package is not installed.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from course.models import sentiment
+
+    return sentiment.load(checkpoint_path("sentiment", root))

@@ -1,0 +1,36 @@
+"""``python -m course.serving [--host 127.0.0.1] [--port 8000] [--model-dir DIR] [--threads N]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course.serving", description="Serve the course's sentiment model.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--model-dir", type=Path, default=None,
+                        help="folder holding the classifier's config.json and model.safetensors "
+                             "(default: the checkpoint the course ships)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for inference (default 1)")
+    parser.add_argument("--int8", action="store_true", help="serve the dynamically quantised (int8) model")
+    arguments = parser.parse_args(argv)
+
+    import uvicorn
+
+    from course.models.minilm import ModelNotInstalledError
+    from course.serving.app import create_app
+
+    try:
+        app = create_app(model_dir=arguments.model_dir, threads=arguments.threads, int8=arguments.int8)
+    except (ModelNotInstalledError, FileNotFoundError) as error:
+        print(f"course.serving: cannot start: {error}", file=sys.stderr)
+        return 1
+    uvicorn.run(app, host=arguments.host, port=arguments.port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
