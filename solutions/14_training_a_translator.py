@@ -208,16 +208,44 @@ def shift_targets(tgt, pad_id, padding_mask=None):
     return tgt[:, :-1], tgt[:, 1:].masked_fill(padding_mask[:, 1:], -100)
 
 
-def make_batches(examples, batch_size: int, generator: torch.Generator) -> list[dict[str, torch.Tensor]]:
-    """One epoch: the examples shuffled with `generator`, cut into collated batches (the last one may be smaller)."""
-    order = torch.randperm(len(examples), generator=generator).tolist()
-    return [collate([examples[i] for i in order[start:start + batch_size]], PAD)
-            for start in range(0, len(order), batch_size)]
 
+# %% [markdown]
+# One helper is new: `make_batches` cuts an epoch into batches. Every batch is padded to its longest sentence,
+# and the model computes on padding positions for nothing. Here each batch holds sentences **of similar
+# length**: the shuffled examples are taken 50 batches' worth at a time, sorted by length within that pool and
+# cut into batches, and the batches come in random order. Batches stay random (a pool holds random sentences),
+# and there is much less padding:
+
+# %%
+def make_batches(examples, batch_size: int, generator: torch.Generator, pool_batches: int = 50
+                 ) -> list[dict[str, torch.Tensor]]:
+    """One epoch of collated batches: the examples shuffled with `generator`, then, within each pool of
+    `pool_batches` batches' worth, sorted by length and cut into batches of similar length (less padding);
+    the batches come in random order. `pool_batches=1` gives plain shuffled batches."""
+    order = torch.randperm(len(examples), generator=generator).tolist()
+    pool = batch_size * pool_batches
+    groups = []
+    for start in range(0, len(order), pool):
+        by_length = sorted(order[start:start + pool], key=lambda i: (len(examples[i][1]), len(examples[i][0])))
+        groups += [by_length[first:first + batch_size] for first in range(0, len(by_length), batch_size)]
+    return [collate([examples[i] for i in groups[g]], PAD)
+            for g in torch.randperm(len(groups), generator=generator).tolist()]
+
+
+def padding_share(batches) -> float:
+    """The share of the batches' source and target positions that are padding (computed for nothing)."""
+    padded = sum(int(b["src_padding_mask"].sum()) + int(b["tgt_padding_mask"].sum()) for b in batches)
+    return padded / sum(b["src"].numel() + b["tgt"].numel() for b in batches)
+
+
+shuffled_only = make_batches(train_examples, 64, torch.Generator().manual_seed(0), pool_batches=1)
+similar_lengths = make_batches(train_examples, 64, torch.Generator().manual_seed(0))
+print(f"padding in one epoch of batches of 64: {padding_share(shuffled_only):.0%} of the positions when shuffled, "
+      f"{padding_share(similar_lengths):.0%} when each batch holds sentences of similar length")
 
 # %% [markdown]
 # The model for this task is small: $d_\text{model} = 64$, 4 heads, 2 encoder and 2 decoder layers,
-# feed-forward width 256. We use **pre-norm** layers (`norm_first=True`, lesson 06): with so few training
+# feed-forward width 256, dropout 0.05 (a short run on clean data needs little regularisation). We use **pre-norm** layers (`norm_first=True`, lesson 06): with so few training
 # steps they trained faster and more reliably in our trials than the post-norm layers of the 2017 paper
 # (Xiong et al., 2020, explain why post-norm needs a careful warm-up).
 
@@ -225,7 +253,7 @@ def make_batches(examples, batch_size: int, generator: torch.Generator) -> list[
 def make_model(seed: int = 0) -> Seq2SeqTransformer:
     torch.manual_seed(seed)
     return Seq2SeqTransformer(len(src_vocab), len(tgt_vocab), d_model=64, nhead=4, num_encoder_layers=2,
-                              num_decoder_layers=2, dim_feedforward=256, dropout=0.1, pad_id=PAD, max_len=64,
+                              num_decoder_layers=2, dim_feedforward=256, dropout=0.05, pad_id=PAD, max_len=64,
                               norm_first=True)
 
 
@@ -402,27 +430,31 @@ for start_in_eval, clip, smoothing in ((False, 0.5, 0.1), (True, 1e9, 0.1), (Fal
 # %% [markdown]
 # ## 4. Training
 #
-# Now the real run: AdamW with $\beta_2 = 0.98$ (as in the 2017 paper), a peak learning rate of $3 \cdot 10^{-3}$
-# reached after a linear warm-up of 100 steps and then decaying as $1/\sqrt{\text{step}}$ (the schedule of
-# lesson 13, with its peak set directly), gradient clipping at 1, batches of 64.
+# Now the real run: AdamW with $\beta_2 = 0.98$ (as in the 2017 paper), a peak learning rate of $5 \cdot 10^{-3}$
+# reached after a linear warm-up of 60 steps, gradient clipping at 1, batches of 64. After the warm-up the
+# rate falls **linearly to zero at the last step**. Lesson 13's $1/\sqrt{\text{step}}$ decay suits a run of
+# open-ended length; it leaves the rate high at the end. For a run whose length is fixed in advance, ending at
+# zero lets the last steps settle: in our trials it reached a higher exact match in the same number of steps.
 #
 # No label smoothing this time. Smoothing (lesson 13) helps on real data, where several translations of a
 # sentence are right and a model should not be over-confident; in our grammar each English sentence has
 # exactly one translation, and in our trials smoothing cost exact match on the compositional test. Try
 # `label_smoothing=0.1` below and compare.
 #
-# `NUM_EPOCHS` is the one parameter to change: 3 epochs (939 steps) take about a minute on an unloaded CPU
-# core (the time is printed below) and reach the target; train longer to fix some of the last misses.
+# `NUM_EPOCHS` is the one parameter to change: 2 epochs (626 steps) take under a minute on an unloaded CPU
+# core (the time is printed below) and reach the target; train longer to fix some of the last misses (the
+# schedule stretches to the new length).
 
 # %%
-NUM_EPOCHS = 3        # raise it to train longer (each epoch is 313 steps)
+NUM_EPOCHS = 2        # raise it to train longer (each epoch is 313 steps)
 BATCH_SIZE = 64
-WARMUP_STEPS = 100
+WARMUP_STEPS = 60
+total_steps = NUM_EPOCHS * math.ceil(len(train_examples) / BATCH_SIZE)
 
 model = make_model(seed=0)
-optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, betas=(0.9, 0.98), weight_decay=0.01)
-scheduler = torch.optim.lr_scheduler.LambdaLR(
-    optimizer, lambda step: min((step + 1) / WARMUP_STEPS, math.sqrt(WARMUP_STEPS / (step + 1))))
+optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3, betas=(0.9, 0.98), weight_decay=0.01)
+scheduler = torch.optim.lr_scheduler.LambdaLR(          # linear warm-up, then linear decay to 0 at the last step
+    optimizer, lambda step: min((step + 1) / WARMUP_STEPS, (total_steps - step) / (total_steps - WARMUP_STEPS)))
 loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
 shuffler = torch.Generator().manual_seed(0)
 
@@ -633,7 +665,7 @@ assert training_losses, "the model was not trained: finish Exercise 14.1 and run
 if "compositional test" in results:
     assert results["compositional test"][0] >= 0.95, (
         f"your model reaches {results['compositional test'][0]:.1%} exact match on the compositional test set; "
-        "95 % is needed: check Exercises 14.1 and 14.2, and NUM_EPOCHS >= 3")
+        "95 % is needed: check Exercises 14.1 and 14.2, and NUM_EPOCHS >= 2")
 print(f"{len(training_losses)} training steps recorded.")
 ### BEGIN HIDDEN TESTS
 def _reference_exact_match(model, pairs):
@@ -645,7 +677,7 @@ def _reference_exact_match(model, pairs):
 _held_out_score = _reference_exact_match(model, splits.test)
 assert _held_out_score >= 0.95, (
     f"the trained model reaches {_held_out_score:.1%} exact match on the compositional test set; 95 % is needed. "
-    "Check your training loop (Exercise 14.1) and that NUM_EPOCHS is at least 3.")
+    "Check your training loop (Exercise 14.1) and that NUM_EPOCHS is at least 2.")
 ### END HIDDEN TESTS
 
 # %% [markdown]

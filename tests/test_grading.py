@@ -1,12 +1,12 @@
 """The grading round trip, with the real nbgrader autograder, for every lesson.
 
-One test per lesson (so that pytest-xdist spreads lessons over workers); each check is a subtest:
-the reference solution earns full marks on every graded cell and runs without an error with every figure
-readable at notebook width (tests/figure_audit.py), the untouched student version earns 0 on
-every graded cell, the lesson's typical wrong answers (tests/wrong_answers) lose points on every graded
-cell, a partial fix earns part of the points (where the lesson defines one), the student version runs
-without error up to its first exercise and "Run all" reaches its last cell (only its tagged self-checks fail),
-and the notebook runs within the budget in its metadata.
+One test per lesson (so that pytest-xdist spreads lessons over workers); each check is a subtest: the
+committed student notebook is exactly what nbgrader generates from the solution, the reference solution earns
+full marks on every graded cell and runs without an error with every figure readable at notebook width
+(tests/figure_audit.py), the untouched student version earns 0 on every graded cell, the lesson's typical wrong
+answers (tests/wrong_answers) lose points on every graded cell, a partial fix earns part of the points (where
+the lesson defines one), the student version runs without error up to its first exercise and "Run all" reaches
+its last cell (only its tagged self-checks fail), and the notebook runs within the budget in its metadata.
 """
 
 from __future__ import annotations
@@ -18,6 +18,12 @@ import pytest
 from conftest import LESSONS
 
 import grading
+
+
+def check_committed_student_notebook_is_what_nbgrader_generates(graded: grading.GradedLesson) -> None:
+    committed = (grading.manage.NOTEBOOKS / f"{graded.slug}.ipynb").read_text()
+    assert committed == nbformat.writes(graded.release) + "\n", (
+        f"notebooks/{graded.slug}.ipynb differs from what nbgrader generates: run `python grader/manage.py generate`")
 
 
 def check_reference_full_marks(graded: grading.GradedLesson) -> None:
@@ -113,7 +119,8 @@ GRADE_VARIANTS = os.environ.get("COURSE_GRADE_VARIANTS") == "1"
 @pytest.mark.parametrize("slug", LESSONS)
 def test_grading_round_trip(slug, tmp_path, subtests):
     graded = grading.grade_lesson(slug, tmp_path, variants=GRADE_VARIANTS)
-    checks = [check_reference_full_marks, check_reference_runs_cleanly_with_readable_figures, check_stub_zero, check_wrong_answers_lose_points,
+    checks = [check_committed_student_notebook_is_what_nbgrader_generates, check_reference_full_marks,
+              check_reference_runs_cleanly_with_readable_figures, check_stub_zero, check_wrong_answers_lose_points,
               check_runs_up_to_first_exercise, check_run_all_reaches_the_end, check_runtime_within_budget]
     if getattr(grading.load_wrong_answers(slug), "PARTIAL", None):
         checks.append(check_partial_fix)
