@@ -11,8 +11,9 @@ Measures, on this machine, with one thread everywhere (torch and ONNX Runtime):
   (``onnxruntime.quantization.quantize_dynamic``);
 - size on disk (the ONNX external data file counted) and accuracy / agreement with fp32 on the held-out
   sentences (validation + test splits of ``course.data.sentiment``);
-- the service (``course.serving``, a real uvicorn server on 127.0.0.1): median latency of a short request sent
-  alone, and a bounded load test (throughput, p50 / p95, errors).
+- the service, started as the README starts it (``python -m course.serving --threads 1 [--int8]``, a uvicorn
+  server in its own process on 127.0.0.1): median latency of a short request sent alone, and a bounded load
+  test (throughput, p50 / p95, errors).
 
 It prints one table that the README quotes, and the targets of issue 9 with what was measured (each int8
 model against the fp32 model of the same runtime). ``--quick`` only checks that the script runs. It is a script,
@@ -30,9 +31,9 @@ import os
 import platform
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -121,26 +122,32 @@ async def load_test(url: str, texts: list[str], n_requests: int, concurrency: in
     }
 
 
-def measure_service(model, label: str, texts: list[str], runs: int, requests: int, concurrency: int) -> dict:
+def measure_service(label: str, options: list[str], texts: list[str], runs: int, requests: int,
+                    concurrency: int) -> dict:
+    """Start the service as the README does (``python -m course.serving``, its own process, one torch thread),
+    time a short request sent alone, run the load test, stop the server."""
     import httpx
-    import uvicorn
 
-    from course.serving import create_app
-
-    server = uvicorn.Server(uvicorn.Config(create_app(model), host="127.0.0.1", port=free_port(), log_level="warning"))
-    server.install_signal_handlers = lambda: None
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{server.config.port}"
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "course.serving", "--port", str(port), "--threads", "1", *options],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=url, trust_env=False, timeout=60) as client:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    client.get("/health").raise_for_status()
+                    break
+                except httpx.HTTPError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"the service did not start: {server.stderr.read()[-2000:]}") from None
+                    time.sleep(0.2)
             median, spread = timed(lambda: client.post("/predict", json={"texts": [SHORT]}), 5, runs)
         load = asyncio.run(load_test(url, texts, requests, concurrency))
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+        server.terminate()
+        server.wait(timeout=30)
     return {"service": label, "short_median_ms": 1000 * median, "short_iqr_ms": 1000 * spread, **load}
 
 
@@ -217,10 +224,10 @@ def main(argv: list[str] | None = None) -> int:
             "accuracy": (logits.argmax(-1) == labels).float().mean().item(),
             "agreement": (logits.argmax(-1) == reference.argmax(-1)).float().mean().item(),
         }
-    services = [measure_service(model, "fp32", texts, arguments.runs, arguments.requests, arguments.concurrency)]
+    services = [measure_service("fp32", [], texts, arguments.runs, arguments.requests, arguments.concurrency)]
     if not arguments.quick:
         services.append(
-            measure_service(int8_model, "int8", texts, arguments.runs, arguments.requests, arguments.concurrency))
+            measure_service("int8", ["--int8"], texts, arguments.runs, arguments.requests, arguments.concurrency))
 
     base = rows["torch fp32"]
     print(f"lesson 22 benchmark{' (--quick: few runs, not for quoting)' if arguments.quick else ''} — "

@@ -17,6 +17,7 @@ CONVENTIONS = {
     "blocked": "True = blocked",      # nn.MultiheadAttention / nn.Transformer* attn_mask, key_padding_mask
     "additive": "0 = may attend, -inf = blocked",  # float masks added to the scores
 }
+_SHARED_LEGEND_ID = "course-mask-legend"  # marks the one figure legend that plot_mask adds to a caller's figure
 ALLOWED_COLOUR = "#2a9d8f"
 BLOCKED_COLOUR = "#e9e9e9"
 BLOCKED_THRESHOLD = -1e4  # additive values at or below this count as "blocked" (e.g. torch.finfo.min)
@@ -118,13 +119,13 @@ def plot_mask(
     if created:
         ax.legend(handles=handles, title=f"Convention: {CONVENTIONS[convention]}", loc="upper left",
                   bbox_to_anchor=(1.02, 1.0), fontsize=8, title_fontsize=8)
-    elif not getattr(ax.figure, "_course_mask_legend", False):
+    elif not any(legend.get_gid() == _SHARED_LEGEND_ID for legend in ax.figure.legends):
         # On axes the caller made: one legend for the whole figure, below it, so that the figure keeps the
         # width it was given; with several panels each title states its own convention.
         single = len(ax.figure.axes) == 1
         shared = handles if single else [Patch(color=ALLOWED_COLOUR, label="may attend"),
                                          Patch(facecolor=BLOCKED_COLOUR, edgecolor="grey", label="blocked")]
-        ax.figure.legend(handles=shared, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2, fontsize=9,
-                         title=f"Convention: {CONVENTIONS[convention]}" if single else None, title_fontsize=9)
-        ax.figure._course_mask_legend = True
+        legend = ax.figure.legend(handles=shared, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2, fontsize=9,
+                                  title=f"Convention: {CONVENTIONS[convention]}" if single else None, title_fontsize=9)
+        legend.set_gid(_SHARED_LEGEND_ID)
     return ax

@@ -1028,48 +1028,48 @@ grade_answer("answer_17_4", answer_17_4, "b", {
 #
 # - (a) Full fine-tuning of twenty copies, at a learning rate of 1e-3 so that few steps suffice.
 # - (b) Freeze all but the head: on a tied model that trains only the output layer, which is cheap.
-# - (c) One LoRA adapter per customer on the frozen base: a few megabytes each, the base untouched.
-# - (d) Feature extraction with one linear head per customer on the last hidden state, for generation.
+# - (c) Feature extraction with one linear head per customer on the last hidden state, for generation.
+# - (d) One LoRA adapter per customer on the frozen base: a few megabytes each, the base untouched.
 #
 # Set `answer_17_5` to `"a"`, `"b"`, `"c"` or `"d"`.
 
 # %% nbgrader={"solution": true, "grade_id": "ex17_5"}
 ### BEGIN SOLUTION
-answer_17_5 = "c"
+answer_17_5 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex17_5_test", "points": 1}
 from course.quiz import check_answer
 
 check_answer("answer_17_5", answer_17_5, (
-    "quiz1:eyJrZXkiOiAiNDhjNzE5NzIzMzU0ZWNjYTU1NzQ0YmRjNzZiYjUwYWJlYTVjODE1ZGI4M2Q5NzkwNmU4MzlmNGI2OT"
-    "A4OGJiMyIsICJuYW1lIjogImFuc3dlcl8xN181IiwgIm9wdGlvbnMiOiB7ImEiOiAiZHdsdENKUDcwZ1huYWh2OWlhd0ppYT"
-    "c0OXVzaERRYnhRaUR3bVVNWGdBUFI2VFlVQ0hjZkVvcXJSajZmMTVMRlVsZExLRlFUQjIraVhvZFRlTEhob2had1NEYURIU0"
-    "h3NW5hcVBiMXFDMTJYMzRYZmZYL2pLeTkxeEl5MUNzQithOVdGR0t0a0R3QkdxMjdGVUszdWZZdTdFTTJOSlU4a1hKSlFQUH"
-    "JGSENlT0QyZWswck9OOUhVRFlsdFhEQ3ZRa1NXRzUrL1N0M0c3REhmSmhzVW9uTEFSS25qTW5BZHpyM0RzSUFqL2hvR05zcm"
-    "gzNUZJQ3hXZ3VLeDFsUWdjSStZTGdweG9vdDlnPSIsICJiIjogInNpR1V3RmJpWVhmVzRjYmhoZVcwVkJxTUpaWTdvUTRzbX"
-    "dnTGc4OXM5T2U4bXlNVnl4ZTJ5Mmg2MVBVNGp5SGtGUWhUR2l5RTlnNjNBaU1HcjBRQVBIRldDY29BR0RWZW1JVTkra2RMTE"
-    "dvWlFYcXRBVUJBUXNTWEFyOTVKZ0ZXTzNZcFVRS05qRzVYMVpoNitGVVYyNW9FLy9LcGFzMmV5cFcvNHhiRzdkT3pQSW5RWk"
-    "5RM09LbGNmUHEzRHk2QjhkRFpjanVnY2VSNlV2dFhrMzZJTVQveGV2WW1Bb2pTclFueWlEQzc4UktEbkZsWjZjV2xwZ1VVb0"
-    "RlbUZSM3RPYUNPIiwgImMiOiAiM2dVY2Ntd3RwVk1aekpJZ0NpMmVpbGkyMXgvSkpJQnRqYitkQVRnSE5zWjJXeTlLKy9OaG"
-    "RnOEJ1QTd4RkhVTkZjNzU4Z0E1UmhkVHFnWThjZUc2a0F5cHB4Q0dWeStjdnF3YW5WSVVRTTdpczJBMjFucitSR3pXVkc1dW"
-    "JBY0Y5UUNCUzJiN0ZVQ0VLRS9xYXk4L3l3S2dvTjYrVDV0c0NxTURRcUxicklkN1BsSFRzSHEra2tqYnU2Nk5IZ1hEcjhpMk"
-    "J2QVBJeWJraEN1ejZOVTV3RjdiVmlKU1NLZlVXR0RQUnpUNGFVNC9qNTFBTTgrenhnPT0iLCAiZCI6ICIrWlBHVHJMZmlLUT"
-    "ZoZTdGdDh0dDJGUVRQSzNnM0MrSU90d0liZ1JxeEVLOTBFd1JUWXNCSUI2bDZkM0hERlRXOW5SbDRZMjBhNzJFdUhwbGJjQT"
-    "ZFVUROOXlESWpNM2VkTmtLNDhxVmNUYVNnWkhJWCtmU09Fdk1FUzE2bHBSQndVeWVDS2R4VXFMbXdpM2wwQ1Z6RlRybzFscG"
-    "x1VUl3N1RPRzVGN2FJN2s9In0sICJzYWx0IjogImYzZjNmNmIwNTBmZjE3ZTIifQ=="))
+    "quiz1:eyJrZXkiOiAiYjMxMTU4ZWVjZWIxZDQ3ODA2MGJhNDExYTQwMmM4NTk1MTMyNzY4MzQ4MzYwMmNhYWE4ZTI1MWVjYW"
+    "Y0OTQzZCIsICJuYW1lIjogImFuc3dlcl8xN181IiwgIm9wdGlvbnMiOiB7ImEiOiAiNDBuVVRDb1kyZ3pGQjlWMWJ1aE9pL0"
+    "tFbmpPMUVoWldWeGhucExJcEZva05sT3k4RDgyNkIxdGk0U0FPLytFL0tpVkNpRFpyOWgvNEVIbkc0eTlkRzFtYXNscmpUT2"
+    "FocnVBVmgwQitjSXYwQXN5Wmt4T3hibFF3K0JEVDh5WVdqQ0UwZ0J6eFhJdm1pRDdaVnY3V1dlRzFOb2YzclMwNHllNllRSz"
+    "B6Y24wYkhPZmRkK0d0TUJXMm00TnJNamhhVUJvLzRyUDJ1N0dyWDM4NDI0SjdDM25waG1aVlI2VWlnRmg4T2FOaWkzeENra0"
+    "95U2NIZ0N6Z0hjeUo1OEZCY3d2TmtaeGI4bUpzPSIsICJiIjogInlHM0d5QXNGaUtmOGVZdVQzenBPcW03a0lWb1FhTW1OaE"
+    "5IS1k4dWgyemxzN3V2dnNkMFJQQ2RrWWg0YmRzQUJ2dnZZWDE3NXcyU2k4Zkwra3J2VHhqWTUwVmxPSmJGYm45eUkvUVk3VT"
+    "JRVHpRNjMvR0tZbGVnTXlBS0kzeFNXZk91TDQwTTJkUER5T1paNXFmQTBMbm5tNnhSc2ZwRmJLUm1lTk56Q2NyWFhjSnNYQX"
+    "FsK0VmV01yZUNtZ1Q2cGVBeVY1WUhNd052SitvZ1BmbmJVcUVlWHhLRGVabC9aZlFlS2lHQ2ovRFEzVVdPdk9WQXkwNnVYRU"
+    "h2WTVFbHMrTHZuIiwgImMiOiAiQnZTUHBML2M4Q0dPWlRIZWRkRTdkenNMbldLeHhwYjc3UXhqQTdjaUxrR2VIaUR2ZSsvUU"
+    "NMUEdyRWFqSGs0UW44Z2ZacWgya1NQM1hyWXZ0eDVsL3NhV3QzQ3JwTktuWC9hanh4WWs0U3JKanVCd2h1c3dKc3YxUlBVUG"
+    "9BQ211VmUyWHNERWdrc0VtTFJIZkhEYi9BSVJ6UnZiVUQyaXgrQnVaK1lrcWxJPSIsICJkIjogInRlcGp0QnlHcEVPQ1pCck"
+    "JYaDN0ZjlsZTRGWitqbkNrS3dzTFBRQTJ4NU11cGV3MnE3Z0NRRkZVK2JteFMvbVRKR1BWRHpoZHZBaHZVUExKM0pBYTBSeD"
+    "c5NU40eGxZbDFxdnZLekhtMFJsSGF5RlpRT0xzdHBySjQ2Y0RoNUNlSVhNOHBLdUdzem1ibDRSYk1GSDYzcUUvWGx4Nm1GYX"
+    "BERFljQzRYWmt2V3pKUENWWkxBL3JtcWRWNnJZOHZwaHkrUlRRdFFHWE50K3BrZHBRUnVPWGhyKzhVVk9CZUNVcyswRkEzOT"
+    "dHNElKMlZxblNad2pJZz09In0sICJzYWx0IjogIjdmMTAzZjcwNzU4ODUwNjgifQ=="))
 ### BEGIN HIDDEN TESTS
 from course.quiz import grade_answer
 
-grade_answer("answer_17_5", answer_17_5, "c", {
+grade_answer("answer_17_5", answer_17_5, "d", {
     "a": "Twenty full copies of 7 B parameters (plus optimiser state during training) do not fit one GPU, and 1e-3 "
          "is far above the 1e-5 to 5e-5 range of full fine-tuning: it would wreck the pretrained weights.",
     "b": "On a tied model the head IS the token-embedding matrix, so 'the head' also moves the input embeddings "
          "(section 1): the base model does not stay unchanged, and one output matrix is a weak adapter.",
-    "c": "Right: LoRA trains r (d_in + d_out) numbers per adapted matrix, stores each customer as a small file, "
-         "and leaves the shared base weights untouched; adapters can be swapped per request.",
-    "d": "A linear head on frozen features suits classification, not generation: the model's next-token "
+    "c": "A linear head on frozen features suits classification, not generation: the model's next-token "
          "behaviour would not change at all.",
+    "d": "Right: LoRA trains r (d_in + d_out) numbers per adapted matrix, stores each customer as a small file, "
+         "and leaves the shared base weights untouched; adapters can be swapped per request.",
 })
 ### END HIDDEN TESTS
 

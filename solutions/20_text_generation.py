@@ -1111,57 +1111,57 @@ grade_answer("answer_20_7", answer_20_7, "b", {
 #
 # - (a) 300: the nucleus is the smallest set whose probability reaches 0.9, and nothing else filters.
 # - (b) 301: top-p keeps the nucleus and always one extra token after the crossing point for safety.
-# - (c) Fewer than 50: `do_sample=True` also applies the default top-k 50 first; top-p then keeps 90 % of
+# - (c) The whole vocabulary: top-p only reweights the probabilities, it never removes a token.
+# - (d) Fewer than 50: `do_sample=True` also applies the default top-k 50 first; top-p then keeps 90 % of
 #   the probability of those 50, renormalised.
-# - (d) The whole vocabulary: top-p only reweights the probabilities, it never removes a token.
 #
 # Set `answer_20_8` to `"a"`, `"b"`, `"c"` or `"d"`.
 
 # %% nbgrader={"solution": true, "grade_id": "ex20_8"}
 ### BEGIN SOLUTION
-answer_20_8 = "c"
+answer_20_8 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex20_8_test", "points": 1}
 from course.quiz import check_answer
 
 check_answer("answer_20_8", answer_20_8, (
-    "quiz1:eyJrZXkiOiAiZDcwOWFlNDMxOGViYmE5N2QzNzIxMmIwN2JjN2Y2YmE4MWNjYTc5NmVhZmRhZjdjMTQ0MjYyODc4YW"
-    "JkZWVmNSIsICJuYW1lIjogImFuc3dlcl8yMF84IiwgIm9wdGlvbnMiOiB7ImEiOiAicVhZTmZLREtZTDhXdFNSTWJ2QURIbG"
-    "hRZzJtaHNLM2xqT2tkZUZsUFZGaGtZYjJBeUk0bVMvMFY4ampoazVaQVNHWWFsaUc4bmZpd2lxd0l6VHV0Z1Q5VUhyY0F1RD"
-    "FyaTdoTGRycWQ1TTR3Q3dhVVp0bHRJbklzSkg2b0V6ci9IQ2hsTGZiSDNLYWpCQ2dURlJ0SmZDVHQyUWZMRFhDM3J2UFpyZ0"
-    "crVUY1RmxOeFdhaGUxS0IvNVYrSm1hdnFBeExLcG5iWlJXQWlKaFJ2b21TMnkxbGhsZksxOTEvSHM5OU9SQlZnUGo2aUhqbD"
-    "d6dEdqbERadGV1eU1VS2lxazUxeWhKSko1UVdZdzAyc3NrVVJtcjBMWjV1ZnVTUmR3ZEw3akw5SUxLc1dNK3JwbGVycTJsbE"
-    "V2NHdRVkMyV20xM0k0V3gwUFdFQ251bDNmODFwakUyVWd1Q2hGK2k3Y3dCeDRHdHBua05NSmpxN3JlUGh2ZFE9PSIsICJiIj"
-    "ogImdmcVZiZXRRbHhVVmY3citNenN2NEkwZmtsTGlEbVZDYzN5a1Vwb1YxaytZWnE4dERWajZFNVpjbWNDMDhhejRPNGFHSW"
-    "1QM3Q0RWNBNWx5Zk1rRFE2dXJmaU1OaVIyTzdTQjZtY20ydHR4cTQyVS9VdnZ6N1VmQkFlKzFRUHNyendBSzRCeU0rMGxjV2"
-    "dySldibHpnOGFOMngzSVhoVzhHZzZjc0VzZmpFT2lMYWVNWDE2SUlsY0ZSMm5wMStGUlVCWUE5WVJIU0pWdjlxTnBVeDMwa1"
-    "ptR1NVandaQm40RU82djlLeksrTkpodi9KbysydE1VMG5IdGdzMHR0b2tUUT09IiwgImMiOiAiQXkyeUVXcVA4VGpWamozOX"
-    "k2Y0NrK1FnYVZYanh4azJCaTcvbkRNaUROMVBYeGs4aklkSXM5RE1IZUdOUnpVN3pzQWlxOEg0eDl4RmNrZG8weVBrTGdmMC"
-    "tlQWF3SGdVYVlUYXZ4S2VXRmtwQ1VjSVpNeXJoNnFLTGxTbFVjemxUVGlUeHBXenRkWFNUVS9yYWhOT2ltai9QdzdDck1vTk"
-    "d2Rjh0VnFYaUNvRUVPWVNhMnZPK2Mwc1ppb3JBbitteFl1anJDZFpRUExrdzZEZmFYQlJsaFBHMzcvRVh5OHdyK2tVeWdzb1"
-    "FQNXNxVXhJZ0RLVmFvQmNFT2hKdkhhQjJRSCtKNDVFblluL1I3OEFrbXdtUm5QU3lYQ0R4YkwxbGorZlR6T1NIZ3JveXN4QU"
-    "lTeDR0Rmx4aUg3QmY0Qjd3Tkl0Lzg4cFlBZWxKQkorZENXZkNFejhIWER6T1prZkJTZmhQdENlWlJFN3lRdldwdzJDTEdwak"
-    "drQ3ZuTmxlMDZyZG4wNllJdmRGaXNySWxUYWFpSDc2UWVJQXRWNmp1YVFEdXUvS1NRQ01YejhycUJpWTIwUE04RHQxOE5MVy"
-    "IsICJkIjogIkJveEkweE9DMXRlZmxqQVEwRGVoeERmM29ERVpnMFh1YmtkQ1k3VWdhR085ZlVBRTFORWNZYWU4Ry83NjZEdm"
-    "xkd1g2VFNSQW5ub2lNU0N2NWdCeGRzNkczSEhhMXpDcUFFTFk3NzQwZEI2SmgwejY0ZTlYNVU4ejlPQTFHSkhJVTZXOVNNUU"
-    "YzOWVXZCs4YVRuaC9YVGIzSWMzc09NczFKdDMvRlcwalFmdjlMZmRDSWlPTFZPdnY5S1B1NUZLSXUwUVpCQm8yYkV6YjhCQm"
-    "hOWUh3RWFxaDBQQnZrN01XZmFRPSJ9LCAic2FsdCI6ICIyNmQ1NGVmMTAzMDI1ODM3In0="))
+    "quiz1:eyJrZXkiOiAiM2NmOGM2YjUxNDBkYjVkYmZjODBlMzVjYjJmNzM0MmE1Y2JiYzA5YTg0ZjRiOGE5NTQzYzM4Y2VlMD"
+    "EwZGYxZiIsICJuYW1lIjogImFuc3dlcl8yMF84IiwgIm9wdGlvbnMiOiB7ImEiOiAidTc5TG0xcnZsZkdrenRvT2tXVVBJem"
+    "FYOUVFOWRVeERDUm9VbFQyZHE1Uy8zMFZUY1dxWGRMN0dZR013aE9oenllTkZyd0JkemZ3ZjF4WlBuUzg2VWk0QTRudG9nS1"
+    "FCZlgvZ0FHUUpJRDZKQ0sxcUhoN2YvZnpFcmwvSk54QU1IR0I1TDlaVzdIYlk4SWlIVU5jVTJRT0QyS29KRUN2STB5TFpzWm"
+    "dLZW9Qb1Q4bU8vVTl0U2phOHFKUkJod3NYcGoxYWpQcm9WVEZNdzlFSkJBYUx0MXpSeCt5UmVMNEJPODJSVnN6UGhDbTFTbi"
+    "8wUUdoSEtjaSs0YmRiU1hJRkgzd1BNWXhDQkdMdXN5T3M1dldaK3ZWTUtMdE9UOFZOMm5wUmZZSk8rdmdkUzB0d0JZdFh3WH"
+    "BndGtiVFRKaC9KN0Z2cENFMkdESFU1ODk1SVlSRzBwMFpHWnRSNi9jWDdBUjNYaWV6WUFjYTMvWkRheStVS0E9PSIsICJiIj"
+    "ogIkJHNlM5MkNFb2d0V3ZqekNDeXk5Z3JzRnNJUlhkVjNQZkpQM1lFSElwSUttcHZ0aEc3VDF0TVJLdEJhRkgyL2wrOWs5eD"
+    "RPajRtZjVtVmNNMzdBL0JvdnoxdWtyRWxOTTVqQlVVeGU0OWVaTUtLTmdLeUphUGR3S3MwSy9Qb2twWEFqSXBCWW0xUTFubV"
+    "lneFUwMjRxRW01RCs4THpQcDdhdm0vK1RPVWcwd2N4ZXlaYkJWVmdibWpDYzlhV2dDeU04MUZJb08zYnpZbDdKVVVWbSswbV"
+    "lIYSt4anYwV2JvVGJoWitPSlgzK2E0dE9hWWdaVENyNHRLRC9tSy90dnlkUT09IiwgImMiOiAiajVieFl4R0ZJNkJ5SE5YdW"
+    "Z6UzA0Z0JjYVJaOTgzV3ZmRXZvVFVjZEdqaUNObkttSm9wNE5FZTI4NUswTzVCaXR3SUVEd3JvbWI4UkM4R3hWd3BzdWtQQm"
+    "VQczg0ejh6cjRCNHllN3NFL0VGQ2x2djNyYjJjQUNLbU5acmdwbjhpekhuSit5M0w0cGtoKzZQREE5RWhFTUhqbTB2TlJ3Tm"
+    "JRYlhwWCs5NVk2WTIvOU54QW16S2gwUjZ6V0lDL09IaTlvT3N4eEVUeDY4ck5hSkkwbmdyMzhNNEJhYUtGQ3NhWW89IiwgIm"
+    "QiOiAiVjhmV2dNdUxiWFdTdjNvcXFJR2RTN0h1QUMwWEhSRXplQTg0S0NGSzd3SUF0YkoySEdnY3F3andnRW1OaVp3cVhXSW"
+    "wrUFp3RHd1TlhCUWd3MmVEbUNENFJKaUQvQ0Q0emJQc2dSY2lRUUhHN0JjQ012NmZqRVVBbUkvNFZBVGpBWTJhaElKanFmdm"
+    "pxYm9JbGcvSzNuNjhWdTM4dUk2RUdtOFcyc3lKNXBkUkltcEhtLzM0UmN3aHRJaGNjZXQ5Z2owQXoxdUIvaXM2N0UyLzlaaX"
+    "dTc3YzNFMxQW5xWEpMTFQ4aktOTlJsMXN5b3F6MU9EcTFhMnA3UG5UREJLdm00YnBXTkwwNytvbThEQlB6MjVoVVN1SmpYK0"
+    "tmeG9XYlQ5OE43VUYzVFZGbStiMy8zczI2T2o2TDZ1VkhVeFRzcTEvOElPTFhvK21QcmxsdGdmV08vYkMzTUtjdnlOWko5c0"
+    "w3L2JIckt0QmYwS0VrRXo5akRYczhSaTV0UXM2ckwxRXhXWkFVMlFiYVRlWnBleHJBWDBwSWNwSC9ISHB5NUg2T1N5S0NvL2"
+    "xmRUdiTWVVbnpTV3RPeDY3aHlVOCJ9LCAic2FsdCI6ICJmMGE2ODgzZDgwMzEyM2FlIn0="))
 ### BEGIN HIDDEN TESTS
 from course.quiz import grade_answer
 
-grade_answer("answer_20_8", answer_20_8, "c", {
+grade_answer("answer_20_8", answer_20_8, "d", {
     "a": "That is what top-p alone would keep, but top-p does not run alone: with no top_k in the generation "
          "config, do_sample=True applies the default top-k 50 first, so at most 50 tokens reach top-p, which "
          "trims them further (section 8, trap 2). Pass top_k=0 to get pure nucleus sampling.",
     "b": "Top-p keeps the tokens up to and including the one that crosses p, no extra one. And here top-k 50 "
          "runs first: the default that do_sample=True adds leaves at most 50 tokens (section 8, trap 2).",
-    "c": "Right: the warpers run temperature -> top-k -> top-p, and the default top_k=50 applies when the "
+    "c": "Top-p sets the logits outside the nucleus to -inf, so they get probability 0. Here the default top-k "
+         "50 runs first as well, leaving at most 50 tokens (section 8, trap 2).",
+    "d": "Right: the warpers run temperature -> top-k -> top-p, and the default top_k=50 applies when the "
          "generation config sets none. Top-p then sees the 50 survivors' probabilities renormalised: the 50th "
          "holds at most 1/50 of their mass, so the 49 before it already reach 90 % and at most 49 tokens "
          "remain (section 8 counts the allowed tokens).",
-    "d": "Top-p sets the logits outside the nucleus to -inf, so they get probability 0. Here the default top-k "
-         "50 runs first as well, leaving at most 50 tokens (section 8, trap 2).",
 })
 ### END HIDDEN TESTS
 

@@ -981,50 +981,50 @@ grade_answer("answer_23_4", answer_23_4, "b", {
 #
 # - (a) Nothing: verbatim 8-grams cannot occur by chance, so 40 % is memorised text.
 # - (b) A larger n: with 8-grams every overlap is a coincidence; only 50-grams count as memorisation.
-# - (c) The same measure on held-out text from the same source, the control.
-# - (d) Sampling at a higher temperature, which is how memorised text is usually extracted.
+# - (c) Sampling at a higher temperature, which is how memorised text is usually extracted.
+# - (d) The same measure on held-out text from the same source, the control.
 #
 # Set `answer_23_5` to `"a"`, `"b"`, `"c"` or `"d"`.
 
 # %% nbgrader={"solution": true, "grade_id": "ex23_5"}
 ### BEGIN SOLUTION
-answer_23_5 = "c"
+answer_23_5 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex23_5_test", "points": 1}
 from course.quiz import check_answer
 
 check_answer("answer_23_5", answer_23_5, (
-    "quiz1:eyJrZXkiOiAiODU4NGVlNDljMzNiYTA1YWQ5YTk5ZDg0YTA5MGNiNjRmOTUwNDg2MTA0MDg3ZDZkYTdhNzA1OThlZm"
-    "M3NDhkZiIsICJuYW1lIjogImFuc3dlcl8yM181IiwgIm9wdGlvbnMiOiB7ImEiOiAibFZXY25sT2ZlSVNMekJVaE5xbnJsSV"
-    "Z6MGxFTzRadWkySGE2a2xjaWhSZmc0T2pSS3pkeXd2Qlkvb1dUaWNuUTJFcFI2WEdXeDMzVjBSSDR5TzQwTXBwZk5GZlM4S3"
-    "dxQnhGalBJTEUzR0JnbTdVQ1h3eVgvMytmU1pqYzdudUxQODZHVXE0bTUxSzBDMVBWOWY4NnV5SVpCek5mL2lGZy9OUndldk"
-    "VPZCtIT3N4ZnJSVGMrMFhzUWVqaW5maHdiSy9jTldXN3dTZEZvam81VkRsZmJTMytVdW1rWHMxWW4wZi9JL1pWN0VTZlpnbU"
-    "VVWnJCWEZGRm5jZUtGSFAyZXdONFJzbGtTN25FekZGQUY0VFRsem9OY2RhQ0JwRndPM3l2d2xkSHpYTWNWSVBIeEJpVFlFcW"
-    "JIYm1IbmJjL0VsbkE2IiwgImIiOiAiOTFvTmlhZlFUSW41aEl0VGdoZHdTKzJKek0rTE1tS0JFQW5zWk1zT2ZkQkw1c05HK0"
-    "JvWHc1WFphdW9kYmt4T09haVZXTTRIZFlhWndYTU5xU1ZyVWhxS09KTVhuYXpReUZIS1A2NEd1NUZsclRwcFArY1ErdTVpRj"
-    "JpdzYxV1lLNEFPR2pmWTF2eXhEekQyMUg5ZnB4L2lEM0pwRDRPNzFJWWlVeFRsRy9JZTA5UkJlNWl6d2JDZ0FQdW1oUGlZa2"
-    "FkU29TektyWWtqcGdxZmFlZzRTYnFZRFVTYnBaVkt5YWMwelErdjBQUEh3dzdnMkRNPSIsICJjIjogIk5QQlZ3YjhtNHhSUG"
-    "hlVndTK3FWNW1OUUd1NmdLRkRkUGR5NWtDdmIvcE5vNnU5NEsrbmhsblNJTFR2VkJ6aWpMbHl1ZFRrY2d0Q3V5dzZGOXFBKy"
-    "tQVmV0bStrVTZkdUw1eUU5UmtUd3ZsWnFZTEVtVFZGU2dRK3QzZjhoSGZ3QTJnUk5FeXU0MFhLdStFYnRhVnRjcy9iNnFtem"
-    "5YdE5GdG1VQjhsUWxETHhlaDFwODF1YWVwYytYM3Y2NHV1K25GT1JCQnJjUFZkaVVvZzZBbUthYTM3QzFTZGMzNDN4dEFwZX"
-    "hwb3Q2bFNKODVJcDJ4KytJdUNTUko0akVMOVVCdz09IiwgImQiOiAiRENuS2ZYQzVnaW54SEs3cytLamgxblI3aEJHMzg0Rn"
-    "l3MFB6dk92K3pkVVF4WlhlRzFaRWkyOWdEZUI4OVVNTzlBWFNxbyswVzJkakVOYVRGQUdTQ3BIRFl2eE15ZXEzSm1adWVUeD"
-    "hkOTNQQ0tqYzZiQ1ZQVmZNN29oODRob0VDdVZEWW1ON0xocTA0NThXYUZJYXIybHFKckw3bUVndDljUTJGSmN5Wk5jQWFPMk"
-    "5wZnk5NVhrQkVrWUlUTWY4UEpCUzF5MHZlTnM9In0sICJzYWx0IjogImJhODViZTYyZjQ0YTc2NDQifQ=="))
+    "quiz1:eyJrZXkiOiAiMTBjODE1MjIzNzhkMTk5Yjk0YTdjMDU2MWNkNzI3MTM0ZjYyZTZjOTg4YTZhYjFmY2U5MmI3N2M1ZT"
+    "hlYTcyYyIsICJuYW1lIjogImFuc3dlcl8yM181IiwgIm9wdGlvbnMiOiB7ImEiOiAiTTR0ZG1zaWZzME51WWlHK0Eyb2xGVi"
+    "tNbWtHd3BMaWVwVisyVHBPWW9oWkJuYU1XeFBPaGJoTVY3L2JCRG1zQkR3VWE5ajVwV2h3SVpRcXFDdWdMazBaSUl1VVhjUj"
+    "ZVYXJoc05wNjNnQWNDOGFrSE0zQjlUY0plZ0Fpb1d0ZWZ6cjhxTmx6RTRGcnpIOEs3bUpWVjV1eTA3dzNzaDE4WjdWT0UzVn"
+    "R0aXFoYXZldytLK1c5a1d4ZVJUK09TUTJKbFFzZlBCVC9PbmdQWU9vaHZaQlV6WEtHdTBXTTBjVWNKcVgxcGU0YXIyTTU1ZH"
+    "p5bFdHSzZEOGVhczFFQU9RaEJaR3FkcG44aXNkUmUvd3BwZjJDOXJ3UCtsMjJXSkVyNHZUSGlNYklmQW4xNXNXOXdIVi96Uz"
+    "k4NjNEdS9GQUFLdFdlIiwgImIiOiAid1pxenNOc0xINHVHaVdOODRvRDFZdWVqemFlL2RObDF1RUxaMmxVQVY4RWlPSHpNUl"
+    "o5SFpYU3JOdnRtZ3VmeTB3Q05CT3FVa2ZXbElBV0xaYURjL25xOEVhVlZFbUd4RnkzRzlZRU1vSndHT2JRdkNsYmt4R2Z1OD"
+    "VzSkVaS0VwbTJUYlpHTWlVSlZLck9KMkt2cEdCb1ZiYUVSeWpQVzdDMnowd1hTVjVFL0kzTloxZC9TT3hXdWdta3o0aVVxUz"
+    "VwWVdjVFQ4WklQU3UzSUFYeXR2NVlTZVNCeHlvSnJGQk5VQUl3QXpxUzZTRHRhWDcwPSIsICJjIjogIktrTVRqd3JtLzZ4Wn"
+    "R4MjF3L3NQdi9RcUQ2dE0yRDhueElTaUIyYVg3TTFrODJnekJTSW9QTnp2a3R3eGIrWDlFZjdFMloxcW9Mbk1ET251bGdFdF"
+    "gzanNHQTBqckZUTnhya1RERGZKR1Vsb2Ezd1pXclZkdHpLcHhsT2swZzVaRjcrVFZlbERVeDhKNUJKQnc5SFJsVGlDOTJJMG"
+    "J0OFNNYnlEUUhxbEYweXhRWmI4VDZ4Nnk4NDMzV0dNTHVXb09vcW1RbmU1dUc0PSIsICJkIjogIm1LTlZzZ2Y2bGpleU1udm"
+    "tmdXRvTEIwSDNnZHFLUG5UMzE2eFQyaUxaaWtlU2c2cTBxMzRMRTVOMEl3LzBOUDEwUzliNDB3UlFyY0xZQXphR2pQUkhDUU"
+    "F3WmtmWDB6c2c0dzZpSU1BM2RORjJHL3dBOW1iT3RVNitsNXNRejNOcEY4eHAyeUxOQUwyUGwzVnpBQWY3UEZuNDhJVzRXRE"
+    "RjajNvRVFjMVhrTHZwQ0paaVd3SGFySFRCMXBRZzBjZ0xWM2Q1WUtJY2hxV1lyZVIzTFM4ZEJ0Yi9Pd0hFQTdFSjM3SFl0Wn"
+    "phanhoYWMwQjNlczR0VzJQbkJLVnpxMlVFZz09In0sICJzYWx0IjogIjA5ZmQyNGQ5NWUwNGZmZGIifQ=="))
 ### BEGIN HIDDEN TESTS
 from course.quiz import grade_answer
 
-grade_answer("answer_23_5", answer_23_5, "c", {
+grade_answer("answer_23_5", answer_23_5, "d", {
     "a": "Section 4 shows held-out stories, which the model never saw, sharing many 8-grams with the "
          "training data: repetitive text (templates, boilerplate, quotes) overlaps by itself. Only the excess "
          "over a held-out control is evidence of memorisation.",
     "b": "A longer n lowers the overlap of every text, including held-out text, but it does not replace the "
          "comparison: without a control you cannot tell copying from repetitive data at any n.",
-    "c": "Right: held-out text from the same source shows how much overlap repetitive data produces without "
-         "any memorisation (section 4's control row); the model memorises only as far as it exceeds that.",
-    "d": "Sampling changes how much is copied (greedy decoding usually copies more), but the conclusion still "
+    "c": "Sampling changes how much is copied (greedy decoding usually copies more), but the conclusion still "
          "needs a baseline: held-out text scored the same way.",
+    "d": "Right: held-out text from the same source shows how much overlap repetitive data produces without "
+         "any memorisation (section 4's control row); the model memorises only as far as it exceeds that.",
 })
 ### END HIDDEN TESTS
 

@@ -15,18 +15,23 @@ import grading  # noqa: E402
 
 LESSONS = grading.manage.lesson_slugs()
 
-# The longest tests first, so that the two workers finish together (pytest-xdist hands tests out in order):
-# the grading round trips of the heaviest lessons, the wheel installed in a fresh
-# environment, the browser, the hostile-submission corpus; everything short after them.
-SLOW_FILES = ["test_grading.py", "test_sandbox_corpus.py", "test_wheel.py",
-              "test_browser.py", "test_serving.py", "test_course_models.py", "test_instructor.py"]
+# The longest tests first, so that the two workers finish together. pytest-xdist's `--dist load` hands each
+# worker a first chunk of consecutive tests (about an eighth of the suite), then one test at a time to whichever
+# worker is free: the long tests that are not about one lesson (the hostile-submission corpus, the wheel
+# installed in a fresh environment, the browser, ...) come first, then the grading round trips from the
+# heaviest lessons down, and everything short last, so that no long test starts near the end.
+SLOW_FILES = ["test_sandbox_corpus.py", "test_wheel.py", "test_browser.py", "test_serving.py",
+              "test_course_models.py", "test_instructor.py"]
 
 
 def pytest_collection_modifyitems(items):
     def cost(item) -> tuple:
         name = item.path.name
-        rank = SLOW_FILES.index(name) if name in SLOW_FILES else len(SLOW_FILES)
         lesson = item.callspec.params.get("slug", "") if hasattr(item, "callspec") else ""
-        return (rank if not lesson else 0, "" if not lesson else chr(0x10FFFF - int(lesson[:2])), name)
+        if name in SLOW_FILES:
+            return (0, SLOW_FILES.index(name), "")
+        if lesson:
+            return (1, -int(lesson[:2]), name != "test_grading.py", name)
+        return (2, 0, name)
 
     items.sort(key=cost)

@@ -111,7 +111,7 @@ def freeze_all_but_head(model):
             "labels": [-100] * len(p) + c + [pad_id] * n}
 ''',
         "ex17_4": 'answer_17_4 = "d"\n',
-        "ex17_5": 'answer_17_5 = "d"\n',
+        "ex17_5": 'answer_17_5 = "c"\n',
     },
     {
         # Does not freeze the rest first: parameters already trainable stay trainable.

@@ -232,7 +232,7 @@ def sample_generate(model, input_ids, max_new_tokens, eos_token_id, pad_token_id
     return sequences
 ''',
         "ex20_7": 'answer_20_7 = "c"\n',
-        "ex20_8": 'answer_20_8 = "d"\n',
+        "ex20_8": 'answer_20_8 = "c"\n',
     },
     {
         # Finished rows are not padded: they keep generating after their eos.

@@ -120,7 +120,7 @@ def permutation_p_value(X, Y, A, B, n_permutations=5000, seed=0):
     return 2 * (1 + (statistics >= observed - 1e-12).sum().item()) / (1 + n_permutations)
 ''',
         "ex23_4": 'answer_23_4 = "d"\n',
-        "ex23_5": 'answer_23_5 = "d"\n',
+        "ex23_5": 'answer_23_5 = "c"\n',
     },
     {
         # Slope through the two end points only: right on exact power laws, wrong on noisy measurements.
