@@ -39,7 +39,7 @@ serve:
 # model service and JupyterLab in a real browser. One thread per test worker (two workers share the two
 # cores): budgets are measured without oversubscription.
 test: install
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(JOBS) --dist load --durations=15 tests
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(JOBS) --dist load --maxschedchunk 1 --durations=15 tests
 
 generate: install
 	$(BIN)/python grader/manage.py generate

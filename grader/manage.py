@@ -16,8 +16,8 @@ For each lesson ``solutions/NN_slug.py`` (the text twin a person edits, jupytext
    ``notebooks/NN_slug.ipynb``;
 3. rewrites the lesson table of ``README.md``.
 
-The tests (tests/test_drift.py) fail when a committed notebook or the README table differs from what this
-command produces now.
+tests/test_drift.py (solution notebooks, README table) and the grading round trip in tests/test_grading.py
+(student notebooks) fail when a committed file differs from what this command produces now.
 
 Twin conventions (see "Writing or changing a lesson" in README.md):
     # %% nbgrader={"solution": true, "grade_id": "ex04_1"}            an answer cell

@@ -213,8 +213,9 @@ def shift_targets(tgt, pad_id, padding_mask=None):
 # One helper is new: `make_batches` cuts an epoch into batches. Every batch is padded to its longest sentence,
 # and the model computes on padding positions for nothing. Here each batch holds sentences **of similar
 # length**: the shuffled examples are taken 50 batches' worth at a time, sorted by length within that pool and
-# cut into batches, and the batches come in random order. Batches stay random (a pool holds random sentences),
-# and there is much less padding:
+# cut into batches. The batches still come in random order, and which sentences of a given length share a
+# batch is random; what changes is that a batch no longer mixes short and long sentences, so there is much
+# less padding:
 
 # %%
 def make_batches(examples, batch_size: int, generator: torch.Generator, pool_batches: int = 50
@@ -245,9 +246,10 @@ print(f"padding in one epoch of batches of 64: {padding_share(shuffled_only):.0%
 
 # %% [markdown]
 # The model for this task is small: $d_\text{model} = 64$, 4 heads, 2 encoder and 2 decoder layers,
-# feed-forward width 256, dropout 0.05 (a short run on clean data needs little regularisation). We use **pre-norm** layers (`norm_first=True`, lesson 06): with so few training
-# steps they trained faster and more reliably in our trials than the post-norm layers of the 2017 paper
-# (Xiong et al., 2020, explain why post-norm needs a careful warm-up).
+# feed-forward width 256, dropout 0.05 (a short run on clean data needs little regularisation). We use
+# **pre-norm** layers (`norm_first=True`, lesson 06): with so few training steps they trained faster and more
+# reliably in our trials than the post-norm layers of the 2017 paper (Xiong et al., 2020, explain why post-norm
+# needs a careful warm-up).
 
 # %%
 def make_model(seed: int = 0) -> Seq2SeqTransformer:
@@ -338,7 +340,7 @@ def tiny_training_run(epoch_function, steps: int = 4, seed: int = 0, start_in_ev
     optimizer = torch.optim.AdamW(tiny.parameters(), lr=lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 / (1 + step))
     loss_fn = nn.CrossEntropyLoss(ignore_index=-100, label_smoothing=label_smoothing)
-    batches = make_batches(train_examples[:8 * steps], 8, torch.Generator().manual_seed(seed))
+    batches = make_batches(train_examples[:8 * steps], 8, torch.Generator().manual_seed(seed), pool_batches=1)
     torch.manual_seed(seed + 1)                       # the same dropout masks for every function under test
     losses = epoch_function(tiny, iter(batches), optimizer, scheduler, loss_fn, max_grad_norm)
     return losses, tiny, optimizer
@@ -360,7 +362,7 @@ assert math.isclose(check_optimizer.param_groups[0]["lr"], 3e-3 / 5, rel_tol=1e-
 torch.manual_seed(0)
 first_model = Seq2SeqTransformer(len(src_vocab), len(tgt_vocab), d_model=16, nhead=2, num_encoder_layers=1,
                                  num_decoder_layers=1, dim_feedforward=32, dropout=0.3, pad_id=PAD, max_len=32)
-first_batch = make_batches(train_examples[:32], 8, torch.Generator().manual_seed(0))[0]
+first_batch = make_batches(train_examples[:32], 8, torch.Generator().manual_seed(0), pool_batches=1)[0]
 torch.manual_seed(1)
 first_model.train()
 first_logits = first_model(first_batch["src"], first_batch["tgt"][:, :-1], first_batch["src_padding_mask"],
@@ -432,9 +434,12 @@ for start_in_eval, clip, smoothing in ((False, 0.5, 0.1), (True, 1e9, 0.1), (Fal
 #
 # Now the real run: AdamW with $\beta_2 = 0.98$ (as in the 2017 paper), a peak learning rate of $5 \cdot 10^{-3}$
 # reached after a linear warm-up of 60 steps, gradient clipping at 1, batches of 64. After the warm-up the
-# rate falls **linearly to zero at the last step**. Lesson 13's $1/\sqrt{\text{step}}$ decay suits a run of
-# open-ended length; it leaves the rate high at the end. For a run whose length is fixed in advance, ending at
-# zero lets the last steps settle: in our trials it reached a higher exact match in the same number of steps.
+# rate falls **linearly to zero by the end of the run**. Lesson 13's $1/\sqrt{\text{step}}$ decay suits a run
+# of open-ended length; it leaves the rate high at the end. For a run whose length is fixed in advance, ending
+# at zero lets the last steps settle. In our trials of 2 epochs (one seed each), lesson 13's schedule with a
+# peak of $3 \cdot 10^{-3}$ after 100 warm-up steps, dropout 0.1 and unsorted batches reached 94.2 % exact
+# match on the compositional test; the linear decay at the same peak 95.2 %; a peak of $5 \cdot 10^{-3}$
+# 97.4 %; and dropout 0.05 (this run) 98.0 %.
 #
 # No label smoothing this time. Smoothing (lesson 13) helps on real data, where several translations of a
 # sentence are right and a model should not be over-confident; in our grammar each English sentence has
@@ -442,8 +447,8 @@ for start_in_eval, clip, smoothing in ((False, 0.5, 0.1), (True, 1e9, 0.1), (Fal
 # `label_smoothing=0.1` below and compare.
 #
 # `NUM_EPOCHS` is the one parameter to change: 2 epochs (626 steps) take under a minute on an unloaded CPU
-# core (the time is printed below) and reach the target; train longer to fix some of the last misses (the
-# schedule stretches to the new length).
+# core (the time is printed below) and reach about 98 %; train longer to fix some of the last misses (the
+# schedule stretches to the new length when you change `NUM_EPOCHS` and run this cell again).
 
 # %%
 NUM_EPOCHS = 2        # raise it to train longer (each epoch is 313 steps)
@@ -453,8 +458,9 @@ total_steps = NUM_EPOCHS * math.ceil(len(train_examples) / BATCH_SIZE)
 
 model = make_model(seed=0)
 optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3, betas=(0.9, 0.98), weight_decay=0.01)
-scheduler = torch.optim.lr_scheduler.LambdaLR(          # linear warm-up, then linear decay to 0 at the last step
-    optimizer, lambda step: min((step + 1) / WARMUP_STEPS, (total_steps - step) / (total_steps - WARMUP_STEPS)))
+scheduler = torch.optim.lr_scheduler.LambdaLR(          # linear warm-up, then linear decay, 0 after the last step
+    optimizer, lambda step: max(0.0, min((step + 1) / WARMUP_STEPS,
+                                         (total_steps - step) / max(1, total_steps - WARMUP_STEPS))))
 loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
 shuffler = torch.Generator().manual_seed(0)
 
@@ -646,11 +652,11 @@ if "compositional test" in results:
           f"held-out exact match {results['compositional test'][0]:.1%} on {len(splits.test)} test sentences")
 
 # %% [markdown]
-# The hardest part of this test is agreement. In our shorter or label-smoothed runs, most misses were an
-# adjective or a possessive in the masculine form for a held-out pair (*mon bon orange*, *filles heureux*),
-# often before a feminine noun that starts with a vowel, where the model has seen *mon* (French writes
-# *mon orange*, not *ma orange*) and takes the noun for masculine. Set `NUM_EPOCHS = 1` and look at the misses
-# of a model that has not finished learning.
+# The hardest part of this test is agreement. In our runs, most misses were an adjective or a possessive in
+# the masculine form for a held-out pair: *souris verts* for *souris vertes* (*souris* is feminine), or
+# *mon bonne orange* for *ma bonne orange* (French writes *mon orange*, not *ma orange*, right before a
+# vowel, but *ma* before an adjective that starts with a consonant). Set `NUM_EPOCHS = 1` and look at the
+# misses of a model that has not finished learning.
 
 # %% [markdown]
 # ### Exercise 14.3 — Reach the target (2 points)
@@ -765,12 +771,14 @@ except NotImplementedError:
     print("Exercise 14.2 is not done yet.")
 
 # %% [markdown]
-# Compare the two figures: the model translates each sentence it knows, but not two in a row. Every target
-# it saw ended at the first full stop, and it has never written a word beyond position 11; look at what it
-# does after the first sentence in the examples. Sinusoidal positions are defined for every length, but the
-# model only learned what to do at the positions and in the structures it saw. Generalising to longer inputs is a known weakness of sequence models trained on short
-# data (Lake & Baroni, 2018; Anil et al., 2022); the remedy is training data that covers the lengths and
-# structures you need, not a bigger test score on the ones you have.
+# Compare the two figures: every word and sentence pattern is known, yet (almost) no pair is translated
+# exactly, and even the first of the two sentences is often wrong: a source longer than any the model saw
+# disturbs the whole translation, not only its end. Every target it saw ended at the first full stop, and it
+# has never written a word beyond position 11; look at the examples: it often stops after the first sentence,
+# or mixes words of both. Sinusoidal positions are defined for every length, but the model only learned what
+# to do at the positions and in the structures it saw. Generalising to longer inputs is a known weakness of
+# sequence models trained on short data (Lake & Baroni, 2018; Anil et al., 2022); the remedy is training data
+# that covers the lengths and structures you need, not a bigger test score on the ones you have.
 
 # %% [markdown]
 # ## 9. Common mistakes

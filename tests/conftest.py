@@ -15,11 +15,11 @@ import grading  # noqa: E402
 
 LESSONS = grading.manage.lesson_slugs()
 
-# The longest tests first, so that the two workers finish together. pytest-xdist's `--dist load` hands each
-# worker a first chunk of consecutive tests (about an eighth of the suite), then one test at a time to whichever
-# worker is free: the long tests that are not about one lesson (the hostile-submission corpus, the wheel
-# installed in a fresh environment, the browser, ...) come first, then the grading round trips from the
-# heaviest lessons down, and everything short last, so that no long test starts near the end.
+# The longest tests first, so that the two workers finish together: `make test` runs pytest-xdist with
+# `--dist load --maxschedchunk 1`, which hands out the tests one at a time, in this order, to whichever worker
+# is free. The long tests that are not about one lesson (the hostile-submission corpus, the wheel installed in
+# a fresh environment, the browser, ...) come first, then the grading round trips from the heaviest lessons
+# down, and everything short last, so that no long test starts near the end.
 SLOW_FILES = ["test_sandbox_corpus.py", "test_wheel.py", "test_browser.py", "test_serving.py",
               "test_course_models.py", "test_instructor.py"]
 

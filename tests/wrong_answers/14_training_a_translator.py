@@ -1,7 +1,7 @@
 """Typical wrong answers for lesson 14, graded together in one extra submission."""
 
 WRONG = {
-    # Forgets scheduler.step(): the learning rate stays at the first warm-up value (1/100 of the peak), so the
+    # Forgets scheduler.step(): the learning rate stays at the first warm-up value (1/60 of the peak), so the
     # loss falls a little but the translator never learns (and Exercise 14.3 fails with it).
     "ex14_1": '''
 def train_epoch(model, batches, optimizer, scheduler, loss_fn, max_grad_norm=1.0):
