@@ -129,8 +129,9 @@ def measure_service(label: str, options: list[str], texts: list[str], runs: int,
     import httpx
 
     port = free_port()
+    log = tempfile.TemporaryFile()  # uvicorn logs every request: a pipe nobody reads would fill and block it
     server = subprocess.Popen([sys.executable, "-m", "course.serving", "--port", str(port), "--threads", "1", *options],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=url, trust_env=False, timeout=60) as client:
@@ -141,13 +142,15 @@ def measure_service(label: str, options: list[str], texts: list[str], runs: int,
                     break
                 except httpx.HTTPError:
                     if server.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"the service did not start: {server.stderr.read()[-2000:]}") from None
+                        log.seek(0)
+                        raise RuntimeError(f"the service did not start: {log.read().decode()[-2000:]}") from None
                     time.sleep(0.2)
             median, spread = timed(lambda: client.post("/predict", json={"texts": [SHORT]}), 5, runs)
         load = asyncio.run(load_test(url, texts, requests, concurrency))
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
     return {"service": label, "short_median_ms": 1000 * median, "short_iqr_ms": 1000 * spread, **load}
 
 

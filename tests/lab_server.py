@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -32,7 +33,9 @@ def running(command: list[str], env: dict[str, str], port: int, token: str, cwd=
             start_seconds: float = 90) -> Iterator[str]:
     """Run ``command`` (a server listening on 127.0.0.1:``port``) in its own process group; yield its base URL
     once ``/api/status`` answers; then stop the whole group (SIGTERM, then SIGKILL after 20 s)."""
-    server = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    # The log goes to a file, not a pipe: a pipe nobody reads fills up and then blocks the server.
+    log = tempfile.TemporaryFile()
+    server = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -42,7 +45,9 @@ def running(command: list[str], env: dict[str, str], port: int, token: str, cwd=
                 get(f"{base}/api/status", token)
                 break
             except OSError:
-                assert server.poll() is None, server.stdout.read().decode()[-3000:]
+                if server.poll() is not None:
+                    log.seek(0)
+                    raise AssertionError(log.read().decode(errors="replace")[-3000:])
                 assert time.monotonic() < deadline, f"the Jupyter server did not answer within {start_seconds:.0f} s"
                 time.sleep(1)
         yield base
@@ -53,3 +58,4 @@ def running(command: list[str], env: dict[str, str], port: int, token: str, cwd=
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+        log.close()
