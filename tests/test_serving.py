@@ -1,13 +1,12 @@
 """The course's model service (``course.serving``): its contract (every malformed request gets a 4xx with a
-message, never a 500), the real model behind it, a real uvicorn server on the loopback address under a bounded
-load test (no error, no lost request; p50 / p95 printed), and a clear error when the model file is missing.
+message, never a 500), the real model behind it in each runtime (ONNX Runtime's outputs checked against
+PyTorch's), a real uvicorn server on the loopback address under a bounded load test (no error, no lost request;
+p50 / p95 printed), and a clear error when the model file is missing or the runtime unknown.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import socket
 import statistics
 import threading
 import time
@@ -15,9 +14,11 @@ import time
 import pytest
 import torch
 from fastapi.testclient import TestClient
+from lab_server import free_port
 
 from course.models import CheckpointMissingError
 from course.serving import MAX_BODY_BYTES, MAX_CHARS, MAX_ITEMS, create_app
+from course.serving.runtimes import OnnxClassifier, quantize_int8, quantize_onnx
 
 LOAD_REQUESTS, LOAD_CONCURRENCY = 120, 8  # bounded: the benchmark (benchmarks/lesson22_optimisation.py) sends more
 
@@ -142,7 +143,53 @@ def test_a_missing_model_file_is_a_clear_error_at_start_up(tmp_path, capsys):
     assert "Traceback" not in stderr, "a missing model deserves a sentence, not a traceback"
 
 
-# --- the real model and a real server -----------------------------------------------------------------------
+def test_an_unknown_runtime_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown runtime 'tensorflow': expected one of torch, onnxruntime"):
+        create_app(FakeClassifier(), runtime="tensorflow")
+    from course.serving.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--runtime", "tensorflow"])
+    assert exit_.value.code == 2, "argparse refuses a runtime it does not know, with its usage message"
+
+
+# --- the int8 quantisers, on a small model ---------------------------------------------------------------------
+
+
+def small_model() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(16, 8), torch.nn.ReLU(), torch.nn.Linear(8, 4)).eval()
+
+
+def test_quantize_int8_quantises_every_linear_with_a_scale_per_row_or_per_matrix():
+    model = small_model()
+    for per_channel, scheme in ((True, torch.per_channel_affine), (False, torch.per_tensor_affine)):
+        quantised = quantize_int8(model, per_channel=per_channel)
+        layers = [m for m in quantised.modules() if isinstance(m, torch.ao.nn.quantized.dynamic.Linear)]
+        assert len(layers) == 2, quantised
+        assert [layer.weight().qscheme() for layer in layers] == [scheme, scheme]
+        if per_channel:
+            assert [layer.weight().q_per_channel_scales().shape for layer in layers] == [(8,), (4,)]
+    assert isinstance(model[0], torch.nn.Linear), "the model itself is left as it was (a quantised copy)"
+
+
+def test_quantize_onnx_makes_int8_matmuls_with_a_scale_per_row_or_per_matrix(tmp_path):
+    import onnx
+
+    torch.onnx.export(small_model(), (torch.randn(2, 3, 16),), str(tmp_path / "small.onnx"), dynamo=True,
+                      input_names=["x"], output_names=["y"])
+    for per_channel, zero_point_shapes in ((True, [[8], [4]]), (False, [[], []])):
+        path = quantize_onnx(tmp_path / "small.onnx", tmp_path / f"small_{per_channel}.onnx", per_channel=per_channel)
+        graph = onnx.load(str(path)).graph
+        initializers = {tensor.name: list(tensor.dims) for tensor in graph.initializer}
+        matmuls = [node for node in graph.node if node.op_type == "MatMulInteger"]
+        assert not [node for node in graph.node if node.op_type in ("MatMul", "Gemm")], "a float matmul is left"
+        # MatMulInteger(A, B, a_zero_point, b_zero_point): B is the int8 weight, one zero point per scale.
+        assert [initializers[node.input[3]] for node in matmuls] == zero_point_shapes
+        assert any(node.op_type == "DynamicQuantizeLinear" for node in graph.node), "activations quantised at run time"
+
+
+# --- the real model in each runtime, and a real server ------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -150,8 +197,46 @@ def real_app():
     return create_app(threads=1)
 
 
-def test_the_real_model_answers_a_batch(real_app):
-    with TestClient(real_app) as test_client:
+@pytest.fixture(scope="module")
+def torch_model():
+    from course.models import load_sentiment
+
+    return load_sentiment()
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    from course.data.sentiment import sentiment_splits
+
+    splits = sentiment_splits(seed=0)
+    return splits.valid + splits.test
+
+
+@pytest.fixture(scope="module")
+def onnx_int8_model():
+    """The model that ``python -m course.serving --runtime onnxruntime --int8`` serves, built by the app's own
+    start-up (export to ONNX, ONNX Runtime's dynamic int8 quantisation, an inference session)."""
+    app = create_app(threads=1, runtime="onnxruntime", int8=True)
+    with TestClient(app) as test_client:
+        assert test_client.get("/health").json()["status"] == "ok"
+        served = app.state.model
+    assert isinstance(served, OnnxClassifier)
+    return served
+
+
+SERVED = ["torch fp32", "onnxruntime int8"]
+
+
+def served_app(request, runtime: str):
+    """The app serving the shipped model in ``runtime`` (module-scoped models: each is built once)."""
+    if runtime == "torch fp32":
+        return request.getfixturevalue("real_app")
+    return create_app(request.getfixturevalue("onnx_int8_model"))
+
+
+@pytest.mark.parametrize("runtime", SERVED)
+def test_the_real_model_answers_a_batch(request, runtime):
+    with TestClient(served_app(request, runtime)) as test_client:
         response = test_client.post("/predict", json={"texts": [
             "An absolutely wonderful film, I loved every minute of it.",
             "The worst meal I have ever had: cold, bland and overpriced."]})
@@ -160,10 +245,26 @@ def test_the_real_model_answers_a_batch(real_app):
     assert labels == ["positive", "negative"], response.json()
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def test_onnx_runtime_fp32_gives_pytorchs_probabilities(torch_model, held_out):
+    texts = [text for text, _ in held_out[:48]]
+    onnx_model = OnnxClassifier(torch_model, threads=1)
+    torch.testing.assert_close(onnx_model.predict_proba(texts), torch_model.predict_proba(texts), atol=1e-4, rtol=0)
+    assert onnx_model.labels == torch_model.labels
+
+
+def test_the_onnx_runtime_int8_model_changes_the_numbers_not_many_answers(torch_model, onnx_int8_model, held_out):
+    """Each held-out sentence alone, as a single request sends it. The probabilities must move (an int8 model
+    that equals float32 was not quantised); the answers mostly not: a guard against a broken export or
+    quantisation (wrong inputs give about 50 %), with a margin for other CPUs' int8 kernels. The benchmark
+    measures the targets."""
+    texts, labels = [text for text, _ in held_out], torch.tensor([label for _, label in held_out])
+    fp32 = torch.cat([torch_model.predict_proba([text]) for text in texts])
+    int8 = torch.cat([onnx_int8_model.predict_proba([text]) for text in texts])
+    assert (int8 - fp32).abs().max().item() > 1e-3, "int8 gives float32's probabilities: nothing was quantised"
+    fp32_accuracy = (fp32.argmax(-1) == labels).float().mean().item()
+    int8_accuracy = (int8.argmax(-1) == labels).float().mean().item()
+    assert int8_accuracy >= fp32_accuracy - 0.03, (int8_accuracy, fp32_accuracy)
+    assert (int8.argmax(-1) == fp32.argmax(-1)).float().mean().item() >= 0.92
 
 
 class BackgroundServer:
@@ -234,10 +335,11 @@ async def load_test(url: str, n_requests: int, concurrency: int) -> dict:
     }
 
 
-def test_a_real_server_on_the_loopback_holds_a_bounded_load_test(real_app):
+@pytest.mark.parametrize("runtime", SERVED)
+def test_a_real_server_on_the_loopback_holds_a_bounded_load_test(request, runtime):
     import httpx
 
-    with BackgroundServer(real_app) as url:
+    with BackgroundServer(served_app(request, runtime)) as url:
         assert url.startswith("http://127.0.0.1:")
         health = httpx.get(f"{url}/health", trust_env=False, timeout=30)
         assert health.status_code == 200 and health.json()["status"] == "ok"
@@ -245,7 +347,7 @@ def test_a_real_server_on_the_loopback_holds_a_bounded_load_test(real_app):
                          trust_env=False, timeout=30)
         assert bad.status_code == 422 and "not valid JSON" in bad.json()["error"]
         result = asyncio.run(load_test(url, LOAD_REQUESTS, LOAD_CONCURRENCY))
-    print(f"\nload test: {result['requests']} requests, concurrency {LOAD_CONCURRENCY}: "
+    print(f"\nload test ({runtime}): {result['requests']} requests, concurrency {LOAD_CONCURRENCY}: "
           f"{result['throughput']:.0f} requests/s, p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, "
           f"{result['errors']} errors")
     assert result["answered"] == LOAD_REQUESTS, "a request was lost"

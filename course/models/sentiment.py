@@ -42,6 +42,14 @@ def pooling_module(dimension: int) -> nn.Module:
     return Pooling(dimension, pooling_mode="mean")
 
 
+def tokenize(tokenizer, texts: list[str], max_length: int = MAX_LENGTH) -> dict[str, torch.Tensor]:
+    """``{"input_ids", "attention_mask"}`` int64 tensors ``(len(texts), longest)``: padded to the longest text,
+    truncated at ``max_length`` tokens (MiniLM takes no token-type ids)."""
+    batch = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt",
+                      return_token_type_ids=False)
+    return {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+
+
 class SentimentClassifier(nn.Module):
     """MiniLM encoder + masked mean pooling (sentence-transformers' ``Pooling``) + ``nn.Linear(384, 2)``;
     ``tokenizer`` travels with it.
@@ -66,15 +74,7 @@ class SentimentClassifier(nn.Module):
 
     def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
         """``{"input_ids", "attention_mask"}``, padded to the longest text, truncated at ``max_length``."""
-        batch = self.tokenizer(
-            list(texts),
-            padding=True,
-            truncation=True,
-            max_length=self.max_length,
-            return_tensors="pt",
-            return_token_type_ids=False,
-        )
-        return {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+        return tokenize(self.tokenizer, texts, self.max_length)
 
     @torch.inference_mode()
     def predict_proba(self, texts: list[str]) -> torch.Tensor:
@@ -88,14 +88,7 @@ def embed(tokenizer, encoder, texts: list[str], batch_size: int = 32) -> torch.T
     pooling = pooling_module(encoder.config.hidden_size)
     chunks = []
     for start in range(0, len(texts), batch_size):
-        batch = tokenizer(
-            texts[start : start + batch_size],
-            padding=True,
-            truncation=True,
-            max_length=MAX_LENGTH,
-            return_tensors="pt",
-            return_token_type_ids=False,
-        )
+        batch = tokenize(tokenizer, texts[start : start + batch_size])
         hidden = encoder(**batch).last_hidden_state
         chunks.append(pooling({"token_embeddings": hidden, "attention_mask": batch["attention_mask"]})["sentence_embedding"])
     return torch.cat(chunks)

@@ -4,7 +4,8 @@ Contract:
 
 - ``GET /health`` -> ``{"status": "ok", "model": ..., "labels": [...]}`` (503 while no model is loaded);
 - ``POST /predict`` with ``{"texts": [...]}`` -> ``{"model": ..., "predictions": [{"label", "score",
-  "probabilities"}, ...]}`` in the order of the texts, all texts in **one** forward pass;
+  "probabilities"}, ...]}`` in the order of the texts, all texts in **one** forward pass (with ``int8``, the
+  activation scales are computed over that batch: a text's answer can depend on the other texts of its request);
 - a malformed request (invalid JSON, missing or unknown field, wrong type, empty list, blank or oversized
   text, too many texts) -> **422** with ``{"error": "<what was wrong>", "detail": [...]}``; a body over
   ``MAX_BODY_BYTES`` -> **413**. Never a 500 for a client's mistake.
@@ -13,7 +14,6 @@ Contract:
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,17 +23,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from course.serving.runtimes import RUNTIMES, prepare
 from course.serving.schemas import MAX_BODY_BYTES, ErrorResponse, Prediction, PredictRequest, PredictResponse
 
 MODEL_NAME = "course-sentiment"
-
-
-def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
-    """Dynamic int8 quantisation of every ``nn.Linear`` (``torch.ao.quantization.quantize_dynamic``, whose
-    deprecation warning is silenced here: lesson 22 explains it)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def _describe(errors) -> tuple[str, list[dict]]:
@@ -61,6 +54,7 @@ def create_app(
     model_dir: Path | str | None = None,
     loader: Callable[[], Any] | None = None,
     threads: int | None = None,
+    runtime: str = "torch",
     int8: bool = False,
 ) -> FastAPI:
     """A FastAPI app serving a classifier.
@@ -72,12 +66,18 @@ def create_app(
             ships). Its files are checked **now**, so a missing model fails at start-up, not at the first
             request.
         loader: otherwise, a callable returning the classifier, called once when the app starts.
-        threads: ``torch.set_num_threads(threads)`` at start-up (None: leave as is).
-        int8: serve the dynamically quantised model (:func:`quantize_int8`).
+        threads: threads for inference, set at start-up (``torch.set_num_threads``, and ONNX Runtime's
+            intra-op threads; None: leave the defaults).
+        runtime: ``"torch"`` (default) or ``"onnxruntime"``: the model is exported to ONNX at start-up
+            (:mod:`course.serving.runtimes`).
+        int8: serve the model dynamically quantised to int8, in the chosen runtime.
 
     Raises:
+        ValueError: an unknown ``runtime``.
         course.models.CheckpointMissingError: ``model_dir`` lacks a file (the message says how to rebuild).
     """
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
     if model is None and loader is None:
         from course.models import loaders
 
@@ -102,10 +102,9 @@ def create_app(
     async def lifespan(app: FastAPI):
         if threads is not None:
             torch.set_num_threads(threads)
-        loaded = model if model is not None else loader()
-        if int8:
-            loaded = quantize_int8(loaded)
-        app.state.model = loaded
+        # One expression: with int8 or ONNX Runtime, the float32 PyTorch model is not kept alive beside the
+        # model served.
+        app.state.model = prepare(model if model is not None else loader(), runtime, int8=int8, threads=threads)
         yield
         app.state.model = None
 
