@@ -644,13 +644,14 @@ print(f"fp32: {near_boundary} of {len(held_out)} held-out sentences have p(posit
       f"one sentence is {100 / len(held_out):.1f} points of accuracy")
 
 # %% [markdown]
-# Read the accuracies of the int8 model above: they move with nothing but the batching, and on this few
+# Read the accuracies of the int8 model above: they can move with nothing but the batching, and on so few
 # sentences every changed answer moves them by the share printed last, against a target margin of 1 point. The
 # classifier is weak: the last line also counts the sentences close to its decision boundary, which int8
 # rounding can push across. A single accuracy figure for an int8 model hides all that: report the
 # **agreement** with float32 beside it, and say how the inputs were batched.
 #
-# Weight scales per output row (`quantize_dynamic(..., per_channel=True)`) round the *weights* more finely, but
+# Weight scales per output row (ONNX Runtime: `quantize_dynamic(..., per_channel=True)`; PyTorch:
+# `quantize_dynamic(model, {nn.Linear: per_channel_dynamic_qconfig})`) round the *weights* more finely, but
 # the activation scale is still one per batch, so the batch dependence stays. What removes it is **static**
 # quantisation, whose activation scales are fixed beforehand on calibration data, or sending each sentence
 # alone. The course's service quantises per channel (`python -m course.serving --runtime onnxruntime --int8`),
@@ -951,7 +952,8 @@ async def load_test(url, n_requests, concurrency):
     async with httpx.AsyncClient(base_url=url, trust_env=False, timeout=30) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     wall = time.perf_counter() - start
-    return {"answered": len(outcomes), "errors": sum(outcome != 200 for outcome in outcomes),
+    return {"answered": sum(isinstance(outcome, int) for outcome in outcomes),  # an HTTP status, not a failure
+            "errors": sum(outcome != 200 for outcome in outcomes),
             "throughput": n_requests / wall, "p50": np.percentile(latencies, 50), "p95": np.percentile(latencies, 95)}
 
 
@@ -986,7 +988,8 @@ print(f"server stopped: {not server_thread.is_alive()}")
 # With several requests in flight on two cores, each waits for the others: latency grows with concurrency
 # while throughput stays near what the cores can compute. Batching several clients' texts into one forward
 # pass (*dynamic batching*, as in NVIDIA Triton or TorchServe) is the next step; so is serving the ONNX Runtime
-# int8 model (`python -m course.serving --runtime onnxruntime --int8`).
+# int8 model (`python -m course.serving --runtime onnxruntime --int8`). Combine the two with care: with dynamic
+# int8, one client's answer would then depend on the other clients' texts in the same batch (section 4).
 #
 # **Takeaway:** validate every request, load the model once, batch, and load-test on the loopback address
 # with bounded concurrency, counting every request.
@@ -1077,7 +1080,8 @@ grade_answer("answer_22_4", answer_22_4, "c", {
 # - Dynamic int8 quantisation stores `nn.Linear` weights as int8 and quantises activations on the fly: a
 #   smaller file and faster matrix products, for a small change in the outputs — measured here as accuracy
 #   and agreement. PyTorch's eager `quantize_dynamic` is deprecated (moving to `torchao`); ONNX Runtime's
-#   `quantize_dynamic` is the stable path.
+#   `quantize_dynamic` is the stable path. The activation scales are computed per batch, so an int8 answer
+#   can depend on the batch: say how the inputs were batched.
 # - Size is bytes on disk, every file counted (ONNX external data included); a parameter count is not a size.
 # - Latency: warm-up, several timed runs, median and spread, threads fixed — and accuracy beside every
 #   speed-up.

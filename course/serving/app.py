@@ -102,8 +102,8 @@ def create_app(
     async def lifespan(app: FastAPI):
         if threads is not None:
             torch.set_num_threads(threads)
-        # One expression: with int8 or ONNX Runtime, the float32 PyTorch model is not kept alive beside the
-        # model served.
+        # One expression: with int8 or ONNX Runtime, the float32 PyTorch model that the app loads itself is not
+        # kept alive beside the model served.
         app.state.model = prepare(model if model is not None else loader(), runtime, int8=int8, threads=threads)
         yield
         app.state.model = None

@@ -4,12 +4,12 @@ Each runtime gives the service the same object: ``labels`` and ``predict_proba(t
 n_labels)`` probabilities.
 
 - ``torch``: the :class:`~course.models.sentiment.SentimentClassifier` itself, or, with ``int8``, a copy
-  whose ``nn.Linear`` layers (the 36 of the encoder and the head) are dynamically quantised
-  (:func:`quantize_int8`); the embedding tables stay float32;
+  whose ``nn.Linear`` layers (the 36 of the encoder's six layers, MiniLM's pooler, which the classifier does
+  not use, and the head) are dynamically quantised (:func:`quantize_int8`); the embedding tables stay float32;
 - ``onnxruntime``: the classifier exported to ONNX (:func:`export_onnx`), run by an ``InferenceSession``
   (:class:`OnnxClassifier`); with ``int8``, quantised by ONNX Runtime (:func:`quantize_onnx`): the same linear
-  layers (``MatMul`` -> ``MatMulInteger``) and also the embedding tables (``Gather``, uint8, one scale per
-  table), hence its smaller file. The export runs once, at start-up, into a temporary folder (the benchmark
+  layers but the pooler, which the export drops as unused (``MatMul`` -> ``MatMulInteger``), and also the
+  embedding tables (``Gather``, uint8, one scale per table), hence its smaller file. The export runs once, at start-up, into a temporary folder (the benchmark
   prints how long the service takes to start).
 
 The weight matrices of the linear layers are quantised **per channel** (one scale per output row) in both
