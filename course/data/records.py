@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from course.data.translation import VERBS, english_sentences
 
 FIELDS = ("tense", "form")  # the fields record_of knows, in the order of the JSON
-DEFAULT_FIELDS = ("form",)  # lesson 17: a task the course's GPT learns in about a hundred steps
+DEFAULT_FIELDS = ("form",)  # lesson 17: a task the course's GPT learns in under two hundred steps
 PAST_FORMS = frozenset(verb.english[2] for verb in VERBS)  # "saw", "ate", ...: never a base or -s form
 
 
