@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from course.data.sentiment import sentiment_splits
     from course.models import load_sentiment
-    from course.serving.runtimes import export_onnx, quantize_int8, quantize_onnx
+    from course.serving.runtimes import export_onnx, inference_session, quantize_int8, quantize_onnx
 
     model = load_sentiment()
     splits = sentiment_splits(seed=0)
@@ -189,10 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                 folder / "model.int8_per_channel.onnx")
 
     def session(path):
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        s = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        s = inference_session(path, threads=1)
         return lambda b: torch.from_numpy(s.run(["logits"], {k: v.numpy() for k, v in b.items()})[0])
 
     def torch_runner(m):

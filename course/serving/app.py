@@ -23,7 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from course.serving.runtimes import RUNTIMES, prepare
+from course.serving.runtimes import check_runtime, prepare
 from course.serving.schemas import MAX_BODY_BYTES, ErrorResponse, Prediction, PredictRequest, PredictResponse
 
 MODEL_NAME = "course-sentiment"
@@ -76,8 +76,7 @@ def create_app(
         ValueError: an unknown ``runtime``.
         course.models.CheckpointMissingError: ``model_dir`` lacks a file (the message says how to rebuild).
     """
-    if runtime not in RUNTIMES:
-        raise ValueError(f"unknown runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
+    check_runtime(runtime)  # now, not at start-up
     if model is None and loader is None:
         from course.models import loaders
 

@@ -9,8 +9,8 @@ n_labels)`` probabilities.
 - ``onnxruntime``: the classifier exported to ONNX (:func:`export_onnx`), run by an ``InferenceSession``
   (:class:`OnnxClassifier`); with ``int8``, quantised by ONNX Runtime (:func:`quantize_onnx`): the same linear
   layers but the pooler, which the export drops as unused (``MatMul`` -> ``MatMulInteger``), and also the
-  embedding tables (``Gather``, uint8, one scale per table), hence its smaller file. The export runs once, at start-up, into a temporary folder (the benchmark
-  prints how long the service takes to start).
+  embedding tables (``Gather``, uint8, one scale per table), hence its smaller file. The export runs once,
+  at start-up, into a temporary folder (the benchmark prints how long the service takes to start).
 
 The weight matrices of the linear layers are quantised **per channel** (one scale per output row) in both
 runtimes; ``benchmarks/lesson22_optimisation.py`` measures that against one scale per matrix (agreement with
@@ -87,6 +87,25 @@ def quantize_onnx(source: Path | str, target: Path | str, per_channel: bool = Tr
     return Path(target)
 
 
+def check_runtime(runtime: str) -> None:
+    """Raise ``ValueError`` naming the runtimes there are, unless ``runtime`` is one of them."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
+
+
+def inference_session(path: Path | str, threads: int | None = None):
+    """An ONNX Runtime session on the CPU for the model at ``path``: one inter-op thread, ``threads`` intra-op
+    threads (None: ONNX Runtime's default, one per core), errors only in its log."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.inter_op_num_threads = 1
+    if threads is not None:
+        options.intra_op_num_threads = threads
+    options.log_severity_level = 3  # errors only
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxClassifier:
     """The sentiment classifier run by ONNX Runtime: same ``labels`` and ``predict_proba`` as the PyTorch
     model (the tokenizer is the model's), the network an ``onnxruntime.InferenceSession``.
@@ -98,15 +117,8 @@ class OnnxClassifier:
     """
 
     def __init__(self, model, *, int8: bool = False, threads: int | None = None):
-        import onnxruntime as ort
-
         self.labels = tuple(model.labels)
         self.tokenizer, self.max_length = model.tokenizer, model.max_length
-        options = ort.SessionOptions()
-        options.inter_op_num_threads = 1
-        if threads is not None:
-            options.intra_op_num_threads = threads
-        options.log_severity_level = 3  # errors only
         # ignore_cleanup_errors: Windows refuses to delete a file that ONNX Runtime still has mapped.
         with tempfile.TemporaryDirectory(prefix="course_serving_onnx_", ignore_cleanup_errors=True) as folder:
             path = export_onnx(model, Path(folder) / "model.onnx")
@@ -114,7 +126,7 @@ class OnnxClassifier:
                 path = quantize_onnx(path, Path(folder) / "model.int8.onnx")
             # The session is built from the files now. Removing them afterwards is safe on POSIX systems even
             # where ONNX Runtime memory-maps the external data (the mapping keeps the data alive).
-            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            self.session = inference_session(path, threads)
 
     def logits(self, texts: list[str]) -> torch.Tensor:
         from course.models.sentiment import tokenize
@@ -130,8 +142,7 @@ class OnnxClassifier:
 
 def prepare(model, runtime: str = "torch", *, int8: bool = False, threads: int | None = None):
     """The object the service calls: ``model`` as is, quantised, or exported to ONNX Runtime."""
-    if runtime not in RUNTIMES:
-        raise ValueError(f"unknown runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
+    check_runtime(runtime)
     if runtime == "onnxruntime":
         return OnnxClassifier(model, int8=int8, threads=threads)
     return quantize_int8(model) if int8 else model
